@@ -1,0 +1,248 @@
+/*
+ * Copyright 2026 The libupdater authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib-unix.h>
+
+#include "upd-i18n-private.h"
+#include "updater.h"
+#include "upt-cli.h"
+
+typedef struct {
+	gchar *config;
+	gboolean json;
+	gboolean verbose;
+	gboolean version;
+} UsvCtlOptions;
+
+static void
+usv_ctl_options_clear(UsvCtlOptions *opts)
+{
+	g_free(opts->config);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(UsvCtlOptions, usv_ctl_options_clear)
+
+static UpdAppConfig *
+usv_ctl_load_config(UsvCtlOptions *opts, GError **error)
+{
+	UpdAppConfig *config;
+	GPtrArray *warnings;
+
+	if (opts->config == NULL) {
+		g_set_error_literal(error,
+				    UPD_ERROR,
+				    UPD_ERROR_INVALID_ARGUMENT,
+				    _("give the application's key file with --config FILE"));
+		return NULL;
+	}
+	config = upd_app_config_new_from_file(opts->config, error);
+	if (config == NULL)
+		return NULL;
+	warnings = upd_app_config_get_warnings(config);
+	for (guint i = 0; i < warnings->len; i++)
+		upt_cli_warn("%s", (const gchar *)g_ptr_array_index(warnings, i));
+	return config;
+}
+
+static GVariant *
+usv_ctl_check_to_variant(UpdAppConfig *config, UpdCheckResult *result)
+{
+	UpdManifest *manifest = upd_check_result_get_manifest(result);
+	UpdRelease *update = upd_check_result_get_update(result);
+	GPtrArray *available = upd_check_result_get_available(result);
+	const gchar *installed = upd_check_result_get_installed_version(result);
+	const gchar *notes = NULL;
+	const gchar *notes_language = NULL;
+	GVariantBuilder releases;
+	GVariantDict dict;
+
+	g_variant_builder_init(&releases, G_VARIANT_TYPE("aa{sv}"));
+	for (guint i = 0; i < available->len; i++) {
+		UpdRelease *release = g_ptr_array_index(available, i);
+		const gchar *release_notes_language = NULL;
+		const gchar *release_notes = upd_release_get_notes(release, NULL, &release_notes_language);
+		GVariantDict rdict;
+
+		g_variant_dict_init(&rdict, NULL);
+		g_variant_dict_insert(&rdict, "version", "s", upd_release_get_version(release));
+		g_variant_dict_insert(&rdict, "mandatory", "b", upd_release_get_mandatory(release));
+		g_variant_dict_insert(&rdict,
+				      "rollout_percent",
+				      "u",
+				      upd_release_get_rollout_percent(release));
+		g_variant_dict_insert(&rdict,
+				      "published_at",
+				      "x",
+				      upd_release_get_published_at(release));
+		g_variant_dict_insert(&rdict,
+				      "download_size",
+				      "t",
+				      upd_release_get_download_size(release));
+		g_variant_dict_insert(&rdict, "release_notes", "ms", release_notes);
+		g_variant_dict_insert(&rdict, "release_notes_language", "ms", release_notes_language);
+		g_variant_builder_add_value(&releases, g_variant_dict_end(&rdict));
+	}
+	if (update != NULL)
+		notes = upd_release_get_notes(update, NULL, &notes_language);
+
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "app_id", "s", upd_app_config_get_id(config));
+	g_variant_dict_insert(&dict, "channel", "s", upd_app_config_get_channel(config));
+	g_variant_dict_insert(&dict, "installed_version", "ms", installed);
+	g_variant_dict_insert(&dict,
+			      "available_version",
+			      "ms",
+			      update != NULL ? upd_release_get_version(update) : NULL);
+	g_variant_dict_insert(&dict, "update_available", "b", update != NULL);
+	g_variant_dict_insert(&dict, "mandatory", "b", upd_check_result_get_mandatory(result));
+	g_variant_dict_insert(&dict,
+			      "download_size",
+			      "t",
+			      update != NULL ? upd_release_get_download_size(update) : 0);
+	g_variant_dict_insert(&dict, "release_notes", "ms", notes);
+	g_variant_dict_insert(&dict, "release_notes_language", "ms", notes_language);
+	g_variant_dict_insert(&dict, "serial", "t", upd_manifest_get_serial(manifest));
+	g_variant_dict_insert(&dict, "expires_at", "x", upd_manifest_get_expires_at(manifest));
+	g_variant_dict_insert(&dict, "key_id", "s", upd_manifest_get_key_id(manifest));
+	g_variant_dict_insert(&dict, "source_url", "s", upd_check_result_get_source_url(result));
+	g_variant_dict_insert(&dict, "poll_interval", "u", upd_check_result_get_poll_interval(result));
+	g_variant_dict_insert_value(&dict, "releases", g_variant_builder_end(&releases));
+	return g_variant_dict_end(&dict);
+}
+
+static void
+usv_ctl_async_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GAsyncResult **out = user_data;
+	*out = g_object_ref(res);
+}
+
+/* runs the default main context until an async call finished, so that the
+ * SIGINT and SIGTERM sources can cancel it */
+static GAsyncResult *
+usv_ctl_wait(GAsyncResult **res)
+{
+	while (*res == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	return *res;
+}
+
+static void
+usv_ctl_print_notes(const gchar *notes)
+{
+	g_auto(GStrv) lines = g_strsplit(notes, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		g_print("  %s\n", lines[i]);
+}
+
+static int
+usv_ctl_check(UsvCtlOptions *opts, GCancellable *cancellable)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(UpdAppConfig) config = NULL;
+	g_autoptr(UpdClient) client = NULL;
+	g_autoptr(UpdCheckResult) result = NULL;
+	g_autoptr(GAsyncResult) res = NULL;
+	UpdRelease *update;
+	const gchar *installed;
+
+	config = usv_ctl_load_config(opts, &error);
+	if (config == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	client = upd_client_new(config);
+	upd_client_check_async(client, cancellable, usv_ctl_async_cb, &res);
+	result = upd_client_check_finish(client, usv_ctl_wait(&res), &error);
+	if (result == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+
+	if (opts->json) {
+		upt_cli_print_json(usv_ctl_check_to_variant(config, result));
+		return UPT_EXIT_OK;
+	}
+
+	update = upd_check_result_get_update(result);
+	installed = upd_check_result_get_installed_version(result);
+	/* TRANSLATORS: "Application: org.example.App (channel stable)" */
+	g_print(_("Application:       %s (channel %s)\n"),
+		upd_app_config_get_id(config),
+		upd_app_config_get_channel(config));
+	g_print(_("Installed version: %s\n"), installed != NULL ? installed : _("none"));
+	if (update == NULL) {
+		g_print(_("Available version: none, the application is up to date\n"));
+		return UPT_EXIT_OK;
+	}
+	{
+		const gchar *language = NULL;
+		const gchar *notes = upd_release_get_notes(update, NULL, &language);
+		g_autofree gchar *size = g_format_size(upd_release_get_download_size(update));
+
+		g_print(_("Available version: %s%s\n"),
+			upd_release_get_version(update),
+			upd_check_result_get_mandatory(result) ? _(" (mandatory)") : "");
+		g_print(_("Download size:     %s\n"), size);
+		if (notes != NULL) {
+			g_print(_("Release notes (%s):\n"), language);
+			usv_ctl_print_notes(notes);
+		}
+	}
+	return UPT_EXIT_OK;
+}
+
+static gboolean
+usv_ctl_interrupt_cb(gpointer user_data)
+{
+	g_cancellable_cancel(G_CANCELLABLE(user_data));
+	return G_SOURCE_CONTINUE;
+}
+
+int
+main(int argc, char **argv)
+{
+	g_auto(UsvCtlOptions) opts = {NULL};
+	g_autoptr(GOptionContext) context = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	const gchar *command;
+	const GOptionEntry entries[] = {
+	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config,
+	     N_("Work in-process on the application described by this key file"), N_("FILE")},
+	    {"json", 0, 0, G_OPTION_ARG_NONE, &opts.json, N_("Print one JSON object for scripts"),
+	     NULL},
+	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"), NULL},
+	    {"version", 0, 0, G_OPTION_ARG_NONE, &opts.version, N_("Print the program's version"),
+	     NULL},
+	    {NULL},
+	};
+
+	upt_cli_init("updaterctl");
+	context = g_option_context_new(_("COMMAND"));
+	g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
+	g_option_context_set_summary(context,
+				     _("Check for and apply application updates.\n"
+				       "\n"
+				       "Commands:\n"
+				       "  check    Ask the application's server what is available"));
+	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+	if (!g_option_context_parse(context, &argc, &argv, &error))
+		return upt_cli_usage_error("%s", error->message);
+	if (opts.version)
+		return upt_cli_print_version();
+	if (opts.verbose)
+		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+	if (argc < 2)
+		return upt_cli_usage_error(_("no command given"));
+	command = argv[1];
+	if (argc > 2)
+		return upt_cli_usage_error(_("unexpected argument “%s”"), argv[2]);
+
+	/* Ctrl-C cancels cleanly: partial downloads stay for the next attempt */
+	g_unix_signal_add(SIGINT, usv_ctl_interrupt_cb, cancellable);
+	g_unix_signal_add(SIGTERM, usv_ctl_interrupt_cb, cancellable);
+
+	if (g_strcmp0(command, "check") == 0)
+		return usv_ctl_check(&opts, cancellable);
+	return upt_cli_usage_error(_("unknown command “%s”"), command);
+}
