@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "upd-app-config.h"
@@ -18,33 +19,25 @@
 
 struct _UpdAppConfig {
 	GObject parent_instance;
-	gchar *source;	      /* (owned): file name or description, for messages */
-	gchar *id;	      /* (owned) */
-	gchar *endpoint;      /* (owned): base URL, ends with '/' */
-	gchar *channel;	      /* (owned) */
-	gchar *install_dir;   /* (owned): absolute */
-	GPtrArray *keys;      /* (owned) (element-type UpdKey) */
+	gchar *source;	    /* (owned): file name or description, for messages */
+	gchar *id;	    /* (owned) */
+	gchar *endpoint;    /* (owned): base URL, ends with '/' */
+	gchar *channel;	    /* (owned) */
+	gchar *install_dir; /* (owned): absolute */
+	GPtrArray *keys;    /* (owned) (element-type UpdKey) */
 	UpdPolicy policy;
-	guint poll_interval;  /* seconds */
+	guint poll_interval;	 /* seconds */
 	guint64 bandwidth_limit; /* bytes per second, 0: unlimited */
-	GPtrArray *mirrors;   /* (owned) (element-type utf8): base URLs ending with '/' */
-	GPtrArray *warnings;  /* (owned) (element-type utf8) */
+	GPtrArray *mirrors;	 /* (owned) (element-type utf8): base URLs ending with '/' */
+	GPtrArray *warnings;	 /* (owned) (element-type utf8) */
 };
 
 G_DEFINE_TYPE(UpdAppConfig, upd_app_config, G_TYPE_OBJECT)
 
 /* every key this version understands; anything else is a warning */
 static const gchar *const upd_app_config_known_keys[] = {
-    "Id",
-    "Endpoint",
-    "Channel",
-    "InstallDir",
-    "PublicKey",
-    "Policy",
-    "PollInterval",
-    "BandwidthLimit",
-    "Mirrors",
-    NULL,
+	"Id",	  "Endpoint",	  "Channel",	    "InstallDir", "PublicKey",
+	"Policy", "PollInterval", "BandwidthLimit", "Mirrors",	  NULL,
 };
 
 static const gchar *const upd_policy_names[] = {"auto", "download", "notify", "manual"};
@@ -120,22 +113,13 @@ upd_policy_from_string(const gchar *str, UpdPolicy *policy)
 }
 
 static gboolean
-upd_app_config_bad_value(UpdAppConfig *self,
-			 const gchar *key,
-			 const gchar *value,
-			 const gchar *why,
-			 GError **error)
+upd_app_config_bad_value(
+	UpdAppConfig *self, const gchar *key, const gchar *value, const gchar *why, GError **error)
 {
-	g_set_error(error,
-		    UPD_ERROR,
-		    UPD_ERROR_INVALID_CONFIG,
+	g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_CONFIG,
 		    /* TRANSLATORS: "apps.d/x.conf: Endpoint=“ftp://x”: it must be an http or
 		       https URL" */
-		    _("%s: %s=“%s”: %s"),
-		    self->source,
-		    key,
-		    value != NULL ? value : "",
-		    why);
+		    _("%s: %s=“%s”: %s"), self->source, key, value != NULL ? value : "", why);
 	return FALSE;
 }
 
@@ -155,9 +139,7 @@ upd_app_config_parse_base_url(UpdAppConfig *self,
 	    (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) ||
 	    g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0' ||
 	    g_uri_get_query(uri) != NULL || g_uri_get_fragment(uri) != NULL) {
-		upd_app_config_bad_value(self,
-					 key,
-					 value,
+		upd_app_config_bad_value(self, key, value,
 					 _("it must be an http or https URL without query or "
 					   "fragment"),
 					 error);
@@ -185,10 +167,8 @@ upd_app_config_parse_uint(UpdAppConfig *self,
 		return TRUE;
 	g_strstrip(value);
 	if (!g_ascii_string_to_unsigned(value, 10, min, max, &parsed, &error_local)) {
-		g_autofree gchar *why = g_strdup_printf(_("it must be a whole number from %" G_GUINT64_FORMAT
-							  " to %" G_GUINT64_FORMAT),
-							min,
-							max);
+		g_autofree gchar *why = g_strdup_printf(
+			_("it must be a whole number from %" PRIu64 " to %" PRIu64), min, max);
 		return upd_app_config_bad_value(self, key, value, why, error);
 	}
 	*out = parsed;
@@ -211,38 +191,29 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 	guint64 value = 0;
 
 	if (!g_key_file_has_group(kf, UPD_APP_CONFIG_GROUP)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_CONFIG,
-			    _("%s: the group [%s] is missing"),
-			    self->source,
-			    UPD_APP_CONFIG_GROUP);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_CONFIG,
+			    _("%s: the group [%s] is missing"), self->source, UPD_APP_CONFIG_GROUP);
 		return FALSE;
 	}
 	for (guint i = 0; groups[i] != NULL; i++) {
 		if (g_strcmp0(groups[i], UPD_APP_CONFIG_GROUP) != 0)
 			g_ptr_array_add(self->warnings,
 					g_strdup_printf(_("%s: unknown group [%s] is ignored"),
-							self->source,
-							groups[i]));
+							self->source, groups[i]));
 	}
 	keys = g_key_file_get_keys(kf, UPD_APP_CONFIG_GROUP, NULL, NULL);
 	for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
 		if (!g_strv_contains(upd_app_config_known_keys, keys[i]))
 			g_ptr_array_add(self->warnings,
 					g_strdup_printf(_("%s: unknown key %s is ignored"),
-							self->source,
-							keys[i]));
+							self->source, keys[i]));
 	}
 
 	/* Id */
 	self->id = g_key_file_get_string(kf, UPD_APP_CONFIG_GROUP, "Id", NULL);
 	if (self->id == NULL) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_CONFIG,
-			    _("%s: the key Id is missing"),
-			    self->source);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_CONFIG,
+			    _("%s: the key Id is missing"), self->source);
 		return FALSE;
 	}
 	g_strstrip(self->id);
@@ -252,14 +223,12 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 	/* Endpoint */
 	endpoint = g_key_file_get_string(kf, UPD_APP_CONFIG_GROUP, "Endpoint", NULL);
 	if (endpoint == NULL) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_CONFIG,
-			    _("%s: the key Endpoint is missing"),
-			    self->source);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_CONFIG,
+			    _("%s: the key Endpoint is missing"), self->source);
 		return FALSE;
 	}
-	self->endpoint = upd_app_config_parse_base_url(self, "Endpoint", g_strstrip(endpoint), error);
+	self->endpoint =
+		upd_app_config_parse_base_url(self, "Endpoint", g_strstrip(endpoint), error);
 	if (self->endpoint == NULL)
 		return FALSE;
 
@@ -268,11 +237,8 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 	if (channel != NULL) {
 		g_strstrip(channel);
 		if (!upd_validate_channel(channel, &error_local))
-			return upd_app_config_bad_value(self,
-							"Channel",
-							channel,
-							error_local->message,
-							error);
+			return upd_app_config_bad_value(self, "Channel", channel,
+							error_local->message, error);
 		self->channel = g_steal_pointer(&channel);
 	} else {
 		self->channel = g_strdup(UPD_APP_CONFIG_DEFAULT_CHANNEL);
@@ -283,27 +249,23 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 	if (install_dir != NULL) {
 		g_strstrip(install_dir);
 		if (g_str_has_prefix(install_dir, "~/")) {
-			self->install_dir = g_build_filename(g_get_home_dir(), install_dir + 2, NULL);
+			self->install_dir =
+				g_build_filename(g_get_home_dir(), install_dir + 2, NULL);
 		} else if (g_path_is_absolute(install_dir)) {
 			self->install_dir = g_canonicalize_filename(install_dir, NULL);
 		} else {
-			return upd_app_config_bad_value(self,
-							"InstallDir",
-							install_dir,
-							_("it must be an absolute path"),
-							error);
+			return upd_app_config_bad_value(self, "InstallDir", install_dir,
+							_("it must be an absolute path"), error);
 		}
 	} else {
 		self->install_dir =
-		    g_build_filename(g_get_user_data_dir(), "updater", "apps", self->id, NULL);
+			g_build_filename(g_get_user_data_dir(), "updater", "apps", self->id, NULL);
 	}
 
 	/* PublicKey */
 	public_keys = g_key_file_get_string(kf, UPD_APP_CONFIG_GROUP, "PublicKey", NULL);
 	if (public_keys == NULL) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_CONFIG,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_CONFIG,
 			    _("%s: the key PublicKey is missing; add the line printed by "
 			      "“updater-publish keygen”"),
 			    self->source);
@@ -311,19 +273,14 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 	}
 	parsed_keys = upd_key_parse_public_lines(public_keys, &error_local);
 	if (parsed_keys == NULL)
-		return upd_app_config_bad_value(self,
-						"PublicKey",
-						public_keys,
-						error_local->message,
-						error);
+		return upd_app_config_bad_value(self, "PublicKey", public_keys,
+						error_local->message, error);
 	g_ptr_array_extend_and_steal(self->keys, g_steal_pointer(&parsed_keys));
 
 	/* Policy */
 	policy = g_key_file_get_string(kf, UPD_APP_CONFIG_GROUP, "Policy", NULL);
 	if (policy != NULL && !upd_policy_from_string(g_strstrip(policy), &self->policy))
-		return upd_app_config_bad_value(self,
-						"Policy",
-						policy,
+		return upd_app_config_bad_value(self, "Policy", policy,
 						_("it must be auto, download, notify or manual"),
 						error);
 
@@ -409,14 +366,11 @@ upd_app_config_new_from_file(const gchar *path, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
 	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error_local)) {
-		g_set_error(error,
-			    UPD_ERROR,
+		g_set_error(error, UPD_ERROR,
 			    g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-				? UPD_ERROR_NOT_FOUND
-				: UPD_ERROR_INVALID_CONFIG,
-			    _("cannot read %s: %s"),
-			    path,
-			    error_local->message);
+				    ? UPD_ERROR_NOT_FOUND
+				    : UPD_ERROR_INVALID_CONFIG,
+			    _("cannot read %s: %s"), path, error_local->message);
 		return NULL;
 	}
 	return upd_app_config_new_from_key_file(kf, path, error);

@@ -46,11 +46,12 @@ typedef enum {
 UPD_AVAILABLE_IN_ALL
 UpdAppConfig *
 upd_app_config_new_from_file(const gchar *path, GError **error) G_GNUC_WARN_UNUSED_RESULT
-    UPD_NONNULL(1);
+	UPD_NONNULL(1);
 UPD_AVAILABLE_IN_ALL
 UpdAppConfig *
-upd_app_config_new_from_key_file(GKeyFile *key_file, const gchar *source, GError **error)
-    G_GNUC_WARN_UNUSED_RESULT UPD_NONNULL(1);
+upd_app_config_new_from_key_file(GKeyFile *key_file,
+				 const gchar *source,
+				 GError **error) G_GNUC_WARN_UNUSED_RESULT UPD_NONNULL(1);
 
 UPD_AVAILABLE_IN_ALL
 const gchar *

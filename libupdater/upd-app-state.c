@@ -96,12 +96,8 @@ upd_app_state_load(UpdAppState *self, GError **error)
 	if (!g_key_file_load_from_file(kf, self->path, G_KEY_FILE_KEEP_COMMENTS, &error_local)) {
 		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			return g_steal_pointer(&kf);
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_IO,
-			    _("cannot read state file %s: %s"),
-			    self->path,
-			    error_local->message);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_IO, _("cannot read state file %s: %s"),
+			    self->path, error_local->message);
 		return NULL;
 	}
 	return g_steal_pointer(&kf);
@@ -121,13 +117,9 @@ upd_app_state_get_highest_serial(UpdAppState *self,
 	*serial = 0;
 	value = g_key_file_get_string(kf, UPD_APP_STATE_GROUP_SERIALS, channel, NULL);
 	if (value != NULL && !g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, serial, NULL)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_IO,
-			    _("state file %s holds a bad serial “%s” for channel %s"),
-			    self->path,
-			    value,
-			    channel);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_IO,
+			    _("state file %s holds a bad serial “%s” for channel %s"), self->path,
+			    value, channel);
 		return FALSE;
 	}
 	return TRUE;

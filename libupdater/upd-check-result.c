@@ -9,9 +9,9 @@
 
 struct _UpdCheckResult {
 	GObject parent_instance;
-	UpdManifest *manifest;	   /* (owned) */
-	gchar *installed_version;  /* (owned) (nullable) */
-	GPtrArray *available;	   /* (owned) (element-type UpdRelease) */
+	UpdManifest *manifest;	  /* (owned) */
+	gchar *installed_version; /* (owned) (nullable) */
+	GPtrArray *available;	  /* (owned) (element-type UpdRelease) */
 	guint poll_interval;
 	gchar *source_url; /* (owned) */
 };

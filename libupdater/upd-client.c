@@ -166,20 +166,20 @@ upd_client_get_installed_version(UpdClient *self)
 }
 
 typedef struct {
-	gchar *app_id;		   /* (owned) */
-	gchar *channel;		   /* (owned) */
-	GPtrArray *keys;	   /* (owned) (element-type UpdKey) */
-	UpdAppState *state;	   /* (owned) */
-	gchar *installed_version;  /* (owned) (nullable) */
+	gchar *app_id;		  /* (owned) */
+	gchar *channel;		  /* (owned) */
+	GPtrArray *keys;	  /* (owned) (element-type UpdKey) */
+	UpdAppState *state;	  /* (owned) */
+	gchar *installed_version; /* (owned) (nullable) */
 	guint64 min_serial;
-	GBytes *request_body;	   /* (owned) */
-	gchar *check_url;	   /* (owned) */
-	GPtrArray *static_urls;	   /* (owned) (element-type utf8): endpoint first, then mirrors */
+	GBytes *request_body;	/* (owned) */
+	gchar *check_url;	/* (owned) */
+	GPtrArray *static_urls; /* (owned) (element-type utf8): endpoint first, then mirrors */
 	guint static_index;
-	gchar *current_url;	   /* (owned): the URL being fetched */
-	SoupMessage *msg;	   /* (owned) (nullable): the request in flight */
-	GError *first_error;	   /* (owned) (nullable): reported when every URL failed */
-	GBytes *signed_manifest;   /* (owned) (nullable) */
+	gchar *current_url;	 /* (owned): the URL being fetched */
+	SoupMessage *msg;	 /* (owned) (nullable): the request in flight */
+	GError *first_error;	 /* (owned) (nullable): reported when every URL failed */
+	GBytes *signed_manifest; /* (owned) (nullable) */
 	guint poll_interval;
 } UpdClientCheckData;
 
@@ -235,13 +235,15 @@ upd_client_check_fetch_static(GTask *task);
 
 /* reads the body of the current answer, then calls @callback with the task */
 static void
-upd_client_check_read_body(GTask *task, GInputStream *stream, gsize max, GAsyncReadyCallback callback)
+upd_client_check_read_body(GTask *task,
+			   GInputStream *stream,
+			   gsize max,
+			   GAsyncReadyCallback callback)
 {
 	UpdClientCheckData *data = g_task_get_task_data(task);
 	GCancellable *cancellable = g_task_get_cancellable(task);
 	upd_http_read_bytes_async(stream, max, data->current_url, cancellable, callback, task);
 }
-
 
 static gint
 upd_client_compare_releases_desc(gconstpointer a, gconstpointer b)
@@ -265,22 +267,15 @@ upd_client_check_verify_thread(GTask *task,
 	g_autoptr(GError) error = NULL;
 	GPtrArray *releases;
 
-	manifest = upd_manifest_new_verified(data->signed_manifest,
-					     data->keys,
-					     data->app_id,
-					     data->channel,
-					     data->min_serial,
-					     0,
-					     &error);
+	manifest = upd_manifest_new_verified(data->signed_manifest, data->keys, data->app_id,
+					     data->channel, data->min_serial, 0, &error);
 	if (manifest == NULL) {
 		g_prefix_error(&error, "%s: ", data->current_url);
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
-	if (!upd_app_state_raise_highest_serial(data->state,
-						data->channel,
-						upd_manifest_get_serial(manifest),
-						&error)) {
+	if (!upd_app_state_raise_highest_serial(data->state, data->channel,
+						upd_manifest_get_serial(manifest), &error)) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
@@ -302,10 +297,8 @@ upd_client_check_verify_thread(GTask *task,
 				return;
 			}
 			if (bucket >= rollout) {
-				g_debug("release %s: rollout %u%% excludes bucket %u",
-					version,
-					rollout,
-					bucket);
+				g_debug("release %s: rollout %u%% excludes bucket %u", version,
+					rollout, bucket);
 				continue;
 			}
 		}
@@ -318,10 +311,8 @@ upd_client_check_verify_thread(GTask *task,
 	}
 	g_ptr_array_sort(available, upd_client_compare_releases_desc);
 	g_task_return_pointer(task,
-			      upd_check_result_new(manifest,
-						   data->installed_version,
-						   g_steal_pointer(&available),
-						   data->poll_interval,
+			      upd_check_result_new(manifest, data->installed_version,
+						   g_steal_pointer(&available), data->poll_interval,
 						   data->current_url),
 			      g_object_unref);
 }
@@ -359,16 +350,14 @@ upd_client_check_response_read_cb(GObject *source, GAsyncResult *res, gpointer u
 	ptr = g_bytes_get_data(body, &len);
 	response = updater__check_response__unpack(NULL, len, ptr);
 	if (response == NULL || !response->has_signed_manifest) {
-		g_task_return_new_error(task,
-					UPD_ERROR,
-					UPD_ERROR_INVALID_DATA,
+		g_task_return_new_error(task, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 					_("%s: the answer is not a valid CheckResponse"),
 					data->current_url);
 		return;
 	}
 	data->poll_interval = response->has_poll_interval ? response->poll_interval : 0;
 	signed_manifest =
-	    g_bytes_new(response->signed_manifest.data, response->signed_manifest.len);
+		g_bytes_new(response->signed_manifest.data, response->signed_manifest.len);
 	upd_client_check_verify(g_steal_pointer(&task), signed_manifest);
 }
 
@@ -437,10 +426,13 @@ upd_client_check_static_sent_cb(GObject *source, GAsyncResult *res, gpointer use
 	}
 	status = soup_message_get_status(data->msg);
 	if (!SOUP_STATUS_IS_SUCCESSFUL(status)) {
-		upd_client_check_read_body(g_steal_pointer(&task), stream, UPD_CLIENT_MAX_ERROR_BODY, upd_client_check_error_read_cb);
+		upd_client_check_read_body(g_steal_pointer(&task), stream,
+					   UPD_CLIENT_MAX_ERROR_BODY,
+					   upd_client_check_error_read_cb);
 		return;
 	}
-	upd_client_check_read_body(g_steal_pointer(&task), stream, UPD_MANIFEST_MAX_SIZE, upd_client_check_static_read_cb);
+	upd_client_check_read_body(g_steal_pointer(&task), stream, UPD_MANIFEST_MAX_SIZE,
+				   upd_client_check_static_read_cb);
 }
 
 /* GET the static manifest from the next base URL, or fail with the first error */
@@ -455,10 +447,8 @@ upd_client_check_fetch_static(GTask *task)
 	if (data->static_index >= data->static_urls->len) {
 		GError *error = g_steal_pointer(&data->first_error);
 		if (error == NULL)
-			error = g_error_new(UPD_ERROR,
-					    UPD_ERROR_NETWORK,
-					    _("no server answered for %s"),
-					    data->app_id);
+			error = g_error_new(UPD_ERROR, UPD_ERROR_NETWORK,
+					    _("no server answered for %s"), data->app_id);
 		g_task_return_error(task, error);
 		g_object_unref(task);
 		return;
@@ -470,20 +460,14 @@ upd_client_check_fetch_static(GTask *task)
 	g_clear_object(&data->msg);
 	data->msg = soup_message_new(SOUP_METHOD_GET, data->current_url);
 	if (data->msg == NULL) {
-		g_task_return_new_error(task,
-					UPD_ERROR,
-					UPD_ERROR_INVALID_CONFIG,
-					_("cannot make a URL of %s"),
-					data->current_url);
+		g_task_return_new_error(task, UPD_ERROR, UPD_ERROR_INVALID_CONFIG,
+					_("%s is not a valid URL"), data->current_url);
 		g_object_unref(task);
 		return;
 	}
 	g_debug("check: GET %s", data->current_url);
-	soup_session_send_async(self->session,
-				data->msg,
-				G_PRIORITY_DEFAULT,
-				g_task_get_cancellable(task),
-				upd_client_check_static_sent_cb,
+	soup_session_send_async(self->session, data->msg, G_PRIORITY_DEFAULT,
+				g_task_get_cancellable(task), upd_client_check_static_sent_cb,
 				task);
 }
 
@@ -513,30 +497,29 @@ upd_client_check_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_METHOD_NOT_ALLOWED ||
 	    status == SOUP_STATUS_NOT_IMPLEMENTED) {
 		/* a static server: fetch the signed manifest and decide here */
-		g_debug("check: %s answered %u, using the static manifest",
-			data->check_url,
+		g_debug("check: %s answered %u, using the static manifest", data->check_url,
 			status);
 		upd_client_check_fetch_static(g_steal_pointer(&task));
 		return;
 	}
 	if (!SOUP_STATUS_IS_SUCCESSFUL(status)) {
-		upd_client_check_read_body(g_steal_pointer(&task), stream, UPD_CLIENT_MAX_ERROR_BODY, upd_client_check_error_read_cb);
+		upd_client_check_read_body(g_steal_pointer(&task), stream,
+					   UPD_CLIENT_MAX_ERROR_BODY,
+					   upd_client_check_error_read_cb);
 		return;
 	}
 	content_type = soup_message_headers_get_content_type(
-	    soup_message_get_response_headers(data->msg),
-	    NULL);
+		soup_message_get_response_headers(data->msg), NULL);
 	if (g_strcmp0(content_type, UPD_HTTP_CONTENT_TYPE_PROTOBUF) != 0) {
-		g_task_return_new_error(task,
-					UPD_ERROR,
-					UPD_ERROR_INVALID_DATA,
+		g_task_return_new_error(task, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 					_("%s answered with content type %s instead of %s"),
 					data->check_url,
-					content_type != NULL ? content_type : "(none)",
+					content_type != NULL ? content_type : _("(none)"),
 					UPD_HTTP_CONTENT_TYPE_PROTOBUF);
 		return;
 	}
-	upd_client_check_read_body(g_steal_pointer(&task), stream, UPD_CLIENT_MAX_RESPONSE, upd_client_check_response_read_cb);
+	upd_client_check_read_body(g_steal_pointer(&task), stream, UPD_CLIENT_MAX_RESPONSE,
+				   upd_client_check_response_read_cb);
 }
 
 /**
@@ -585,41 +568,32 @@ upd_client_check_async(UpdClient *self,
 		g_ptr_array_add(data->static_urls, g_strdup(g_ptr_array_index(mirrors, i)));
 	g_task_set_task_data(task, data, (GDestroyNotify)upd_client_check_data_free);
 
-	if (!upd_app_state_get_highest_serial(self->state,
-					      data->channel,
-					      &data->min_serial,
+	if (!upd_app_state_get_highest_serial(self->state, data->channel, &data->min_serial,
 					      &error)) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
 	data->request_body = upd_client_build_request(data);
 	data->check_url =
-	    g_strconcat(upd_app_config_get_endpoint(self->config), UPD_REPO_CHECK_PATH, NULL);
+		g_strconcat(upd_app_config_get_endpoint(self->config), UPD_REPO_CHECK_PATH, NULL);
 	data->current_url = g_strdup(data->check_url);
 	data->msg = soup_message_new(SOUP_METHOD_POST, data->check_url);
 	if (data->msg == NULL) {
-		g_task_return_new_error(task,
-					UPD_ERROR,
-					UPD_ERROR_INVALID_CONFIG,
-					_("cannot make a URL of %s"),
-					data->check_url);
+		g_task_return_new_error(task, UPD_ERROR, UPD_ERROR_INVALID_CONFIG,
+					_("%s is not a valid URL"), data->check_url);
 		return;
 	}
-	soup_message_set_request_body_from_bytes(data->msg,
-						 UPD_HTTP_CONTENT_TYPE_PROTOBUF,
+	/* a check changes nothing on the server: letting libsoup send it on a
+	 * kept-alive connection saves a TCP (and TLS) handshake per check */
+	soup_message_add_flags(data->msg, SOUP_MESSAGE_IDEMPOTENT);
+	soup_message_set_request_body_from_bytes(data->msg, UPD_HTTP_CONTENT_TYPE_PROTOBUF,
 						 data->request_body);
-	soup_message_headers_replace(soup_message_get_request_headers(data->msg),
-				     "Accept",
+	soup_message_headers_replace(soup_message_get_request_headers(data->msg), "Accept",
 				     UPD_HTTP_CONTENT_TYPE_PROTOBUF);
-	g_debug("check: POST %s (%" G_GSIZE_FORMAT " bytes)",
-		data->check_url,
+	g_debug("check: POST %s (%" G_GSIZE_FORMAT " bytes)", data->check_url,
 		g_bytes_get_size(data->request_body));
-	soup_session_send_async(self->session,
-				data->msg,
-				G_PRIORITY_DEFAULT,
-				cancellable,
-				upd_client_check_sent_cb,
-				g_steal_pointer(&task));
+	soup_session_send_async(self->session, data->msg, G_PRIORITY_DEFAULT, cancellable,
+				upd_client_check_sent_cb, g_steal_pointer(&task));
 }
 
 /**

@@ -42,11 +42,13 @@ upd_client_check_async(UpdClient *self,
 		       gpointer user_data) UPD_NONNULL(1);
 UPD_AVAILABLE_IN_ALL
 UpdCheckResult *
-upd_client_check_finish(UpdClient *self, GAsyncResult *res, GError **error)
-    G_GNUC_WARN_UNUSED_RESULT UPD_NONNULL(1, 2);
+upd_client_check_finish(UpdClient *self,
+			GAsyncResult *res,
+			GError **error) G_GNUC_WARN_UNUSED_RESULT UPD_NONNULL(1, 2);
 UPD_AVAILABLE_IN_ALL
 UpdCheckResult *
-upd_client_check(UpdClient *self, GCancellable *cancellable, GError **error)
-    G_GNUC_WARN_UNUSED_RESULT UPD_NONNULL(1);
+upd_client_check(UpdClient *self,
+		 GCancellable *cancellable,
+		 GError **error) G_GNUC_WARN_UNUSED_RESULT UPD_NONNULL(1);
 
 G_END_DECLS

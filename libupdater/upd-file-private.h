@@ -21,17 +21,10 @@ upd_fd_close(UpdFd fd)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC(UpdFd, upd_fd_close, -1)
 
 gboolean
-upd_file_create_exclusive(const gchar *path,
-			  const void *data,
-			  gsize len,
-			  guint mode,
-			  GError **error);
+upd_file_create_exclusive(
+	const gchar *path, const void *data, gsize len, guint mode, GError **error);
 gboolean
-upd_file_replace_atomic(const gchar *path,
-			const void *data,
-			gsize len,
-			guint mode,
-			GError **error);
+upd_file_replace_atomic(const gchar *path, const void *data, gsize len, guint mode, GError **error);
 gboolean
 upd_file_write_all(int fd, const void *data, gsize len, const gchar *path, GError **error);
 gboolean

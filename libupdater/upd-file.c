@@ -5,11 +5,11 @@
 
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include "upd-error.h"
@@ -106,11 +106,8 @@ upd_file_write_temp(const gchar *path, const void *data, gsize len, guint mode, 
 /* Creates @path with @data; never replaces an existing file. A crash leaves
  * either no file or the complete one. */
 gboolean
-upd_file_create_exclusive(const gchar *path,
-			  const void *data,
-			  gsize len,
-			  guint mode,
-			  GError **error)
+upd_file_create_exclusive(
+	const gchar *path, const void *data, gsize len, guint mode, GError **error)
 {
 	g_autofree gchar *tmp = upd_file_write_temp(path, data, len, mode, error);
 	g_autofree gchar *dir = g_path_get_dirname(path);
@@ -121,11 +118,8 @@ upd_file_create_exclusive(const gchar *path,
 		int errsv = errno;
 		g_unlink(tmp);
 		if (errsv == EEXIST) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_ALREADY_EXISTS,
-				    _("%s exists already; not overwriting it"),
-				    path);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_ALREADY_EXISTS,
+				    _("%s exists already; not overwriting it"), path);
 		} else {
 			upd_file_set_error_errno(error, errsv, _("cannot create %s"), path);
 		}
@@ -137,11 +131,7 @@ upd_file_create_exclusive(const gchar *path,
 
 /* Replaces @path atomically: readers see the old or the new content. */
 gboolean
-upd_file_replace_atomic(const gchar *path,
-			const void *data,
-			gsize len,
-			guint mode,
-			GError **error)
+upd_file_replace_atomic(const gchar *path, const void *data, gsize len, guint mode, GError **error)
 {
 	g_autofree gchar *tmp = upd_file_write_temp(path, data, len, mode, error);
 	g_autofree gchar *dir = g_path_get_dirname(path);
@@ -179,7 +169,8 @@ upd_file_rm_rf_at(int dfd, const gchar *name, const gchar *path, GError **error)
 		return FALSE;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		g_auto(UpdFd) fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		g_auto(UpdFd) fd =
+			openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 		DIR *d;
 		struct dirent *de;

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "upd-error-private.h"
@@ -18,13 +19,8 @@ SoupSession *
 upd_http_session_new(void)
 {
 	/* libsoup uses the default GProxyResolver and the system's TLS database */
-	return soup_session_new_with_options("user-agent",
-					     "libupdater/" UPD_VERSION_STRING,
-					     "timeout",
-					     60,
-					     "idle-timeout",
-					     60,
-					     NULL);
+	return soup_session_new_with_options("user-agent", "libupdater/" UPD_VERSION_STRING,
+					     "timeout", 60, "idle-timeout", 60, NULL);
 }
 
 typedef struct {
@@ -48,12 +44,8 @@ static void
 upd_http_read_next(GTask *task)
 {
 	GInputStream *stream = g_task_get_source_object(task);
-	g_input_stream_read_bytes_async(stream,
-					UPD_HTTP_READ_CHUNK,
-					G_PRIORITY_DEFAULT,
-					g_task_get_cancellable(task),
-					upd_http_read_chunk_cb,
-					task);
+	g_input_stream_read_bytes_async(stream, UPD_HTTP_READ_CHUNK, G_PRIORITY_DEFAULT,
+					g_task_get_cancellable(task), upd_http_read_chunk_cb, task);
 }
 
 static void
@@ -75,18 +67,14 @@ upd_http_read_chunk_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	ptr = g_bytes_get_data(chunk, &len);
 	if (len == 0) {
-		g_task_return_pointer(task,
-				      g_byte_array_free_to_bytes(g_steal_pointer(&data->buf)),
+		g_task_return_pointer(task, g_byte_array_free_to_bytes(g_steal_pointer(&data->buf)),
 				      (GDestroyNotify)g_bytes_unref);
 		return;
 	}
 	if (data->buf->len + len > data->max) {
-		g_task_return_new_error(task,
-					UPD_ERROR,
-					UPD_ERROR_TOO_LARGE,
-					_("%s sent more than %" G_GSIZE_FORMAT " bytes; refusing it"),
-					data->url,
-					data->max);
+		g_task_return_new_error(task, UPD_ERROR, UPD_ERROR_TOO_LARGE,
+					_("%s sent more than %" PRIu64 " bytes; refusing it"),
+					data->url, (guint64)data->max);
 		return;
 	}
 	g_byte_array_append(data->buf, ptr, len);
@@ -124,7 +112,7 @@ upd_http_set_status_error(GError **error, SoupMessage *msg, const gchar *url, GB
 {
 	guint status = soup_message_get_status(msg);
 	const gchar *content_type =
-	    soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL);
+		soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL);
 	g_autofree gchar *reason = NULL;
 
 	if (body != NULL && g_strcmp0(content_type, "text/plain") == 0) {
@@ -137,12 +125,8 @@ upd_http_set_status_error(GError **error, SoupMessage *msg, const gchar *url, GB
 	}
 	if (reason == NULL)
 		reason = g_strdup(soup_message_get_reason_phrase(msg));
-	g_set_error(error,
-		    UPD_ERROR,
+	g_set_error(error, UPD_ERROR,
 		    status == SOUP_STATUS_NOT_FOUND ? UPD_ERROR_NOT_FOUND : UPD_ERROR_SERVER,
 		    /* TRANSLATORS: "https://x/v1/check answered 400: malformed CheckRequest" */
-		    _("%s answered %u: %s"),
-		    url,
-		    status,
-		    reason != NULL ? reason : "");
+		    _("%s answered %u: %s"), url, status, reason != NULL ? reason : "");
 }

@@ -15,11 +15,11 @@ const gchar *
 upd_i18n_gettext(const gchar *msgid) G_GNUC_FORMAT(1);
 const gchar *
 upd_i18n_ngettext(const gchar *msgid, const gchar *msgid_plural, gulong n) G_GNUC_FORMAT(1)
-    G_GNUC_FORMAT(2);
+	G_GNUC_FORMAT(2);
 void
 upd_i18n_init_program(void);
 
-#define _(String)		 upd_i18n_gettext(String)
-#define N_(String)		 (String)
+#define _(String)  upd_i18n_gettext(String)
+#define N_(String) (String)
 
 G_END_DECLS

@@ -102,7 +102,8 @@ upd_json_append(GString *out, GVariant *value, guint depth)
 		   g_variant_type_equal(g_variant_type_key(g_variant_type_element(type)),
 					G_VARIANT_TYPE_STRING)) {
 		gsize n = g_variant_n_children(value);
-		g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+		g_autoptr(GPtrArray) entries =
+			g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
 
 		/* GVariantDict keeps no order: sort the keys so output is stable */
 		for (gsize i = 0; i < n; i++)

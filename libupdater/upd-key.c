@@ -102,13 +102,10 @@ upd_key_compute_id(const guint8 *public_key, gchar id[UPD_KEY_ID_LEN + 1])
 static gboolean
 upd_key_set_error_gnutls(GError **error, int rc, const gchar *what)
 {
-	g_set_error(error,
-		    UPD_ERROR,
-		    UPD_ERROR_INVALID_KEY,
-		    /* TRANSLATORS: first %s is an action, second the GnuTLS error */
-		    _("%s: %s"),
-		    what,
-		    gnutls_strerror(rc));
+	g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
+		    /* TRANSLATORS: the first %s says what failed (e.g. "cannot import the public
+		       key"), the second is the reason given by GnuTLS */
+		    _("%s: %s"), what, gnutls_strerror(rc));
 	return FALSE;
 }
 
@@ -142,11 +139,8 @@ upd_key_new_from_raw(const guint8 *public_key, const guint8 *secret_key, GError 
 		rc = gnutls_privkey_init(&self->privkey);
 		if (rc < 0)
 			return upd_key_fail_gnutls(error, rc, _("cannot create a secret key"));
-		rc = gnutls_privkey_import_ecc_raw(self->privkey,
-						   GNUTLS_ECC_CURVE_ED25519,
-						   &x,
-						   NULL,
-						   &k);
+		rc = gnutls_privkey_import_ecc_raw(self->privkey, GNUTLS_ECC_CURVE_ED25519, &x,
+						   NULL, &k);
 		if (rc < 0)
 			return upd_key_fail_gnutls(error, rc, _("cannot import the secret key"));
 		self->secret_key = g_memdup2(secret_key, UPD_ED25519_KEY_LEN);
@@ -178,20 +172,15 @@ upd_key_generate(GError **error)
 
 	rc = gnutls_privkey_init(&privkey);
 	if (rc >= 0)
-		rc = gnutls_privkey_generate2(privkey,
-					      GNUTLS_PK_EDDSA_ED25519,
-					      GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519),
-					      0,
-					      NULL,
-					      0);
+		rc = gnutls_privkey_generate2(privkey, GNUTLS_PK_EDDSA_ED25519,
+					      GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519), 0,
+					      NULL, 0);
 	if (rc >= 0)
 		rc = gnutls_privkey_export_ecc_raw2(privkey, &curve, &x, NULL, &k, 0);
 	if (rc < 0) {
 		upd_key_set_error_gnutls(error, rc, _("cannot generate an Ed25519 key"));
 	} else if (x.size != UPD_ED25519_KEY_LEN || k.size != UPD_ED25519_KEY_LEN) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_KEY,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
 			    _("GnuTLS returned an Ed25519 key of unexpected size"));
 	} else {
 		self = upd_key_new_from_raw(x.data, k.data, error);
@@ -218,22 +207,15 @@ upd_key_decode_base64(const gchar *what,
 	/* g_base64_decode() accepts garbage silently: check the alphabet first */
 	for (const gchar *p = text; *p != '\0'; p++) {
 		if (!g_ascii_isalnum(*p) && *p != '+' && *p != '/' && *p != '=') {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_KEY,
-				    _("%s is not valid base64"),
-				    what);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
+				    _("%s is not valid base64"), what);
 			return FALSE;
 		}
 	}
 	raw = g_base64_decode(text, &len);
 	if (len != UPD_ED25519_KEY_LEN) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_KEY,
-			    _("%s has %u bytes instead of %u"),
-			    what,
-			    (guint)len,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
+			    _("%s has %u bytes instead of %u"), what, (guint)len,
 			    (guint)UPD_ED25519_KEY_LEN);
 		if (raw != NULL)
 			explicit_bzero(raw, len);
@@ -267,31 +249,23 @@ upd_key_new_from_public_line(const gchar *line, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
 	if (line == NULL || strlen(line) > UPD_KEY_LINE_MAX_LEN) {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_KEY,
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
 				    _("the public key line is missing or too long"));
 		return NULL;
 	}
 	stripped = g_strstrip(g_strdup(line));
 	parts = g_strsplit(stripped, ":", -1);
 	if (g_strv_length(parts) != 3 || g_strcmp0(parts[0], UPD_KEY_ALGORITHM) != 0) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_KEY,
-			    _("public key “%s” is not of the form ed25519:KEYID:BASE64"),
-			    stripped);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
+			    _("public key “%s” is not of the form ed25519:KEYID:BASE64"), stripped);
 		return NULL;
 	}
 	if (!upd_key_decode_base64(_("the public key"), parts[2], public_key, error))
 		return NULL;
 	upd_key_compute_id(public_key, id);
 	if (g_strcmp0(id, parts[1]) != 0) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_KEY,
-			    _("public key id %s does not match the key (its id is %s)"),
-			    parts[1],
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
+			    _("public key id %s does not match the key (its id is %s)"), parts[1],
 			    id);
 		return NULL;
 	}
@@ -331,9 +305,7 @@ upd_key_parse_public_lines(const gchar *text, GError **error)
 		for (guint j = 0; j < keys->len; j++) {
 			if (g_strcmp0(upd_key_get_id(g_ptr_array_index(keys, j)),
 				      upd_key_get_id(key)) == 0) {
-				g_set_error(error,
-					    UPD_ERROR,
-					    UPD_ERROR_INVALID_KEY,
+				g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
 					    _("public key %s is listed twice"),
 					    upd_key_get_id(key));
 				return NULL;
@@ -342,9 +314,7 @@ upd_key_parse_public_lines(const gchar *text, GError **error)
 		g_ptr_array_add(keys, g_steal_pointer(&key));
 	}
 	if (keys->len == 0) {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_KEY,
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
 				    _("no public key is given"));
 		return NULL;
 	}
@@ -382,32 +352,22 @@ upd_key_new_from_secret_file(const gchar *path, GError **error)
 
 	if (stat(path, &st) != 0) {
 		int errsv = errno;
-		g_set_error(error,
-			    UPD_ERROR,
-			    errsv == ENOENT ? UPD_ERROR_NOT_FOUND : UPD_ERROR_IO,
-			    _("cannot read secret key %s: %s"),
-			    path,
-			    g_strerror(errsv));
+		g_set_error(error, UPD_ERROR, errsv == ENOENT ? UPD_ERROR_NOT_FOUND : UPD_ERROR_IO,
+			    _("cannot read secret key %s: %s"), path, g_strerror(errsv));
 		return NULL;
 	}
 	if ((st.st_mode & 077) != 0) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_KEY,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
 			    _("secret key %s is readable by others (mode %04o); "
 			      "run chmod 600 on it"),
-			    path,
-			    (guint)(st.st_mode & 07777));
+			    path, (guint)(st.st_mode & 07777));
 		return NULL;
 	}
 	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error_local)) {
-		g_set_error(error,
-			    UPD_ERROR,
+		g_set_error(error, UPD_ERROR,
 			    error_local->domain == G_FILE_ERROR ? UPD_ERROR_IO
 								: UPD_ERROR_INVALID_KEY,
-			    _("cannot read secret key %s: %s"),
-			    path,
-			    error_local->message);
+			    _("cannot read secret key %s: %s"), path, error_local->message);
 		return NULL;
 	}
 	algorithm = g_key_file_get_string(kf, UPD_KEY_GROUP, "Algorithm", NULL);
@@ -415,11 +375,8 @@ upd_key_new_from_secret_file(const gchar *path, GError **error)
 	public_line = g_key_file_get_string(kf, UPD_KEY_GROUP, "PublicKey", NULL);
 	if (g_strcmp0(algorithm, UPD_KEY_ALGORITHM) != 0 || secret_b64 == NULL ||
 	    public_line == NULL) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_KEY,
-			    _("%s is not an ed25519 secret key file of libupdater"),
-			    path);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
+			    _("%s is not an ed25519 secret key file of libupdater"), path);
 		return NULL;
 	}
 	public_key = upd_key_new_from_public_line(public_line, error);
@@ -444,11 +401,8 @@ upd_key_new_from_secret_file(const gchar *path, GError **error)
 	if (probe_sig == NULL)
 		return NULL;
 	if (!upd_key_verify(self, probe, probe_sig, NULL)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_KEY,
-			    _("%s: the secret key does not belong to its public key"),
-			    path);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_KEY,
+			    _("%s: the secret key does not belong to its public key"), path);
 		return NULL;
 	}
 	return g_steal_pointer(&self);
@@ -529,18 +483,13 @@ upd_key_save_secret_file(UpdKey *self, const gchar *path, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
 	if (self->secret_key == NULL) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("key %s has no secret half to save"),
-			    self->id);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("key %s has no secret half to save"), self->id);
 		return FALSE;
 	}
 	public_line = upd_key_to_public_line(self);
 	secret_b64 = g_base64_encode(self->secret_key, UPD_ED25519_KEY_LEN);
-	g_key_file_set_comment(kf,
-			       NULL,
-			       NULL,
+	g_key_file_set_comment(kf, NULL, NULL,
 			       " libupdater Ed25519 signing key. Keep it secret: whoever holds it\n"
 			       " can publish updates that your users will install.",
 			       NULL);
@@ -606,11 +555,8 @@ upd_key_sign(UpdKey *self, GBytes *data, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
 	if (self->privkey == NULL) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("key %s has no secret half and cannot sign"),
-			    self->id);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("key %s has no secret half and cannot sign"), self->id);
 		return NULL;
 	}
 	in.data = (guchar *)g_bytes_get_data(data, &len);
@@ -651,13 +597,9 @@ upd_key_verify(UpdKey *self, GBytes *data, GBytes *signature, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
 	if (g_bytes_get_size(signature) != UPD_ED25519_SIG_LEN) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_SIGNATURE_INVALID,
-			    _("signature by key %s has %u bytes instead of %u"),
-			    self->id,
-			    (guint)g_bytes_get_size(signature),
-			    (guint)UPD_ED25519_SIG_LEN);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_SIGNATURE_INVALID,
+			    _("signature by key %s has %u bytes instead of %u"), self->id,
+			    (guint)g_bytes_get_size(signature), (guint)UPD_ED25519_SIG_LEN);
 		return FALSE;
 	}
 	in.data = (guchar *)g_bytes_get_data(data, &len);
@@ -666,11 +608,8 @@ upd_key_verify(UpdKey *self, GBytes *data, GBytes *signature, GError **error)
 	sig.size = len;
 	rc = gnutls_pubkey_verify_data2(self->pubkey, GNUTLS_SIGN_EDDSA_ED25519, 0, &in, &sig);
 	if (rc < 0) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_SIGNATURE_INVALID,
-			    _("signature by key %s does not verify: %s"),
-			    self->id,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_SIGNATURE_INVALID,
+			    _("signature by key %s does not verify: %s"), self->id,
 			    gnutls_strerror(rc));
 		return FALSE;
 	}

@@ -35,7 +35,7 @@ upd_key_new_from_public_line(const gchar *line, GError **error) G_GNUC_WARN_UNUS
 UPD_AVAILABLE_IN_ALL
 UpdKey *
 upd_key_new_from_secret_file(const gchar *path, GError **error) G_GNUC_WARN_UNUSED_RESULT
-    UPD_NONNULL(1);
+	UPD_NONNULL(1);
 UPD_AVAILABLE_IN_ALL
 GPtrArray *
 upd_key_parse_public_lines(const gchar *text, GError **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -59,10 +59,9 @@ upd_key_save_public_file(UpdKey *self, const gchar *path, GError **error) UPD_NO
 UPD_AVAILABLE_IN_ALL
 GBytes *
 upd_key_sign(UpdKey *self, GBytes *data, GError **error) G_GNUC_WARN_UNUSED_RESULT
-    UPD_NONNULL(1, 2);
+	UPD_NONNULL(1, 2);
 UPD_AVAILABLE_IN_ALL
 gboolean
-upd_key_verify(UpdKey *self, GBytes *data, GBytes *signature, GError **error)
-    UPD_NONNULL(1, 2, 3);
+upd_key_verify(UpdKey *self, GBytes *data, GBytes *signature, GError **error) UPD_NONNULL(1, 2, 3);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "upd-error.h"
@@ -21,11 +22,11 @@
 
 struct _UpdManifest {
 	GObject parent_instance;
-	UpdManifestData *data;	 /* (owned) */
-	GBytes *signed_bytes;	 /* (owned) */
-	gchar *key_id;		 /* (owned) (nullable): the key that verified it */
-	GPtrArray *releases;	 /* (owned) (element-type UpdRelease) */
-	GPtrArray *mirrors;	 /* (owned) (element-type utf8) */
+	UpdManifestData *data; /* (owned) */
+	GBytes *signed_bytes;  /* (owned) */
+	gchar *key_id;	       /* (owned) (nullable): the key that verified it */
+	GPtrArray *releases;   /* (owned) (element-type UpdRelease) */
+	GPtrArray *mirrors;    /* (owned) (element-type utf8) */
 };
 
 G_DEFINE_TYPE(UpdManifest, upd_manifest, G_TYPE_OBJECT)
@@ -108,9 +109,7 @@ upd_manifest_validate_object(const gchar *what, const Updater__Object *object, G
 		return upd_manifest_invalid(error, _("%s lacks a plausible size"), what);
 	if (object->compression != UPDATER__COMPRESSION__COMPRESSION_NONE &&
 	    object->compression != UPDATER__COMPRESSION__COMPRESSION_ZSTD)
-		return upd_manifest_invalid(error,
-					    _("%s uses unknown compression %d"),
-					    what,
+		return upd_manifest_invalid(error, _("%s uses unknown compression %d"), what,
 					    (gint)object->compression);
 	if (object->compression == UPDATER__COMPRESSION__COMPRESSION_NONE &&
 	    (object->stored_size != object->size ||
@@ -125,13 +124,12 @@ upd_manifest_validate_object(const gchar *what, const Updater__Object *object, G
 		const Updater__Delta *delta = object->deltas[i];
 		g_autofree gchar *delta_what = g_strdup_printf(_("delta %u of %s"), (guint)i, what);
 		if (!delta->has_base_sha256 || delta->base_sha256.len != 32)
-			return upd_manifest_invalid(error, _("%s lacks its base digest"), delta_what);
+			return upd_manifest_invalid(error, _("%s lacks its base digest"),
+						    delta_what);
 		if (delta->format != UPDATER__DELTA_FORMAT__DELTA_FORMAT_ZSTD_PATCH &&
 		    delta->format != UPDATER__DELTA_FORMAT__DELTA_FORMAT_UPDIFF)
-			return upd_manifest_invalid(error,
-						    _("%s has unknown format %d"),
-						    delta_what,
-						    (gint)delta->format);
+			return upd_manifest_invalid(error, _("%s has unknown format %d"),
+						    delta_what, (gint)delta->format);
 		if (delta->patch != NULL && delta->patch->n_deltas > 0)
 			return upd_manifest_invalid(error, _("%s has deltas itself"), delta_what);
 		if (!upd_manifest_validate_object(delta_what, delta->patch, error))
@@ -171,26 +169,20 @@ upd_manifest_validate_payload(const gchar *version,
 	g_autofree gchar *what = NULL;
 
 	if (payload == NULL)
-		return upd_manifest_invalid(error,
-					    _("component %s of %s has no payload"),
-					    component,
-					    version);
+		return upd_manifest_invalid(error, _("component %s of %s has no payload"),
+					    component, version);
 	if (payload->type <= UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_UNKNOWN ||
 	    payload->type > UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_TREE)
 		return upd_manifest_invalid(error,
 					    _("component %s of %s has unknown payload type %d"),
-					    component,
-					    version,
-					    (gint)payload->type);
+					    component, version, (gint)payload->type);
 
 	if (payload->type != UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_TREE) {
 		g_autoptr(GError) error_local = NULL;
 		what = g_strdup_printf(_("payload of %s %s"), component, version);
 		if (payload->filename == NULL || strchr(payload->filename, '/') != NULL ||
 		    !upd_validate_relative_path(_("file name"), payload->filename, &error_local))
-			return upd_manifest_invalid(error,
-						    _("%s has no plain file name"),
-						    what);
+			return upd_manifest_invalid(error, _("%s has no plain file name"), what);
 		return upd_manifest_validate_object(what, payload->object, error);
 	}
 
@@ -202,31 +194,27 @@ upd_manifest_validate_payload(const gchar *version,
 			guint kinds;
 
 			if (!upd_validate_relative_path(_("tree entry"), entry->path, &error_local))
-				return upd_manifest_invalid(error,
-							    "%s %s: %s",
-							    component,
-							    version,
+				return upd_manifest_invalid(error, "%s %s: %s", component, version,
 							    error_local->message);
 			if (!g_hash_table_add(paths, entry->path))
-				return upd_manifest_invalid(error,
-							    _("tree entry %s is listed twice"),
-							    entry->path);
+				return upd_manifest_invalid(
+					error, _("tree entry %s is listed twice"), entry->path);
 			kinds = (entry->object != NULL) + (entry->symlink_target != NULL) +
 				(entry->has_directory && entry->directory);
 			if (kinds != 1)
-				return upd_manifest_invalid(error,
-							    _("tree entry %s must be exactly one of "
-							      "a file, a link or a directory"),
-							    entry->path);
+				return upd_manifest_invalid(
+					error,
+					_("tree entry %s must be exactly one of "
+					  "a file, a link or a directory"),
+					entry->path);
 			if (entry->symlink_target != NULL &&
 			    !upd_manifest_symlink_stays_inside(entry->path, entry->symlink_target))
-				return upd_manifest_invalid(error,
-							    _("symbolic link %s -> %s leaves the tree"),
-							    entry->path,
-							    entry->symlink_target);
+				return upd_manifest_invalid(
+					error, _("symbolic link %s -> %s leaves the tree"),
+					entry->path, entry->symlink_target);
 			if (entry->object != NULL) {
 				g_autofree gchar *entry_what =
-				    g_strdup_printf(_("tree entry %s"), entry->path);
+					g_strdup_printf(_("tree entry %s"), entry->path);
 				if (!upd_manifest_validate_object(entry_what, entry->object, error))
 					return FALSE;
 			}
@@ -245,35 +233,25 @@ upd_manifest_validate_release(const Updater__Release *release, GError **error)
 		return upd_manifest_invalid(error, "%s", error_local->message);
 	if (release->rollout_percent > 100)
 		return upd_manifest_invalid(error,
-					    _("release %s has a rollout of %u%%"),
-					    release->version,
-					    release->rollout_percent);
+					    _("release %s has a rollout of %u%%, more than 100%%"),
+					    release->version, release->rollout_percent);
 	if (release->minimum_version != NULL && release->minimum_version[0] != '\0' &&
 	    !upd_version_validate(release->minimum_version, &error_local))
-		return upd_manifest_invalid(error,
-					    _("minimum version of release %s: %s"),
-					    release->version,
-					    error_local->message);
+		return upd_manifest_invalid(error, _("minimum version of release %s: %s"),
+					    release->version, error_local->message);
 	if (release->n_components == 0)
-		return upd_manifest_invalid(error,
-					    _("release %s has no components"),
+		return upd_manifest_invalid(error, _("release %s has no components"),
 					    release->version);
 	for (gsize i = 0; i < release->n_components; i++) {
 		const Updater__Component *component = release->components[i];
 		if (!upd_validate_component_name(component->name, &error_local))
-			return upd_manifest_invalid(error,
-						    "%s: %s",
-						    release->version,
+			return upd_manifest_invalid(error, "%s: %s", release->version,
 						    error_local->message);
 		if (!g_hash_table_add(names, component->name))
-			return upd_manifest_invalid(error,
-						    _("release %s has component %s twice"),
-						    release->version,
-						    component->name);
-		if (!upd_manifest_validate_payload(release->version,
-						   component->name,
-						   component->payload,
-						   error))
+			return upd_manifest_invalid(error, _("release %s has component %s twice"),
+						    release->version, component->name);
+		if (!upd_manifest_validate_payload(release->version, component->name,
+						   component->payload, error))
 			return FALSE;
 	}
 	for (gsize i = 0; i < release->n_notes; i++) {
@@ -297,13 +275,10 @@ upd_manifest_validate_pb(const Updater__Manifest *manifest, GError **error)
 	if (!manifest->has_format_version)
 		return upd_manifest_invalid(error, _("the format version is missing"));
 	if (manifest->format_version > UPD_MANIFEST_FORMAT_VERSION) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_DATA,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 			    _("manifest format %u is newer than this client understands (%u); "
 			      "update libupdater"),
-			    manifest->format_version,
-			    (guint)UPD_MANIFEST_FORMAT_VERSION);
+			    manifest->format_version, (guint)UPD_MANIFEST_FORMAT_VERSION);
 		return FALSE;
 	}
 	if (!upd_validate_app_id(manifest->app_id, &error_local) ||
@@ -317,8 +292,7 @@ upd_manifest_validate_pb(const Updater__Manifest *manifest, GError **error)
 		if (!upd_manifest_validate_release(manifest->releases[i], error))
 			return FALSE;
 		if (!g_hash_table_add(versions, manifest->releases[i]->version))
-			return upd_manifest_invalid(error,
-						    _("release %s is listed twice"),
+			return upd_manifest_invalid(error, _("release %s is listed twice"),
 						    manifest->releases[i]->version);
 	}
 	for (gsize i = 0; i < manifest->n_mirrors; i++) {
@@ -326,9 +300,8 @@ upd_manifest_validate_pb(const Updater__Manifest *manifest, GError **error)
 		g_autofree gchar *scheme = g_uri_parse_scheme(mirror);
 		if (scheme == NULL || (g_ascii_strcasecmp(scheme, "http") != 0 &&
 				       g_ascii_strcasecmp(scheme, "https") != 0))
-			return upd_manifest_invalid(error,
-						    _("mirror “%s” is not an http or https URL"),
-						    mirror);
+			return upd_manifest_invalid(
+				error, _("mirror “%s” is not an http or https URL"), mirror);
 	}
 	return TRUE;
 }
@@ -357,28 +330,22 @@ upd_manifest_unpack_signed(GBytes *signed_manifest, GError **error)
 	const guint8 *data = g_bytes_get_data(signed_manifest, &len);
 
 	if (len > UPD_MANIFEST_MAX_SIZE) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_TOO_LARGE,
-			    _("signed manifest has %" G_GSIZE_FORMAT " bytes, more than the "
+		g_set_error(error, UPD_ERROR, UPD_ERROR_TOO_LARGE,
+			    _("signed manifest has %" PRIu64 " bytes, more than the "
 			      "limit of %u"),
-			    len,
-			    (guint)UPD_MANIFEST_MAX_SIZE);
+			    (guint64)len, (guint)UPD_MANIFEST_MAX_SIZE);
 		return NULL;
 	}
 	outer = updater__signed_manifest__unpack(NULL, len, data);
 	if (outer == NULL) {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_DATA,
-				    _("signed manifest is not valid protobuf (truncated or corrupt)"));
+		g_set_error_literal(
+			error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			_("signed manifest is not valid protobuf (truncated or corrupt)"));
 		return NULL;
 	}
 	if (!outer->has_manifest || outer->manifest.len == 0) {
 		updater__signed_manifest__free_unpacked(outer, NULL);
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_DATA,
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 				    _("signed manifest carries no manifest"));
 		return NULL;
 	}
@@ -392,9 +359,7 @@ upd_manifest_unpack_inner(const Updater__SignedManifest *outer, GError **error)
 
 	pb = updater__manifest__unpack(NULL, outer->manifest.len, outer->manifest.data);
 	if (pb == NULL) {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_DATA,
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 				    _("manifest is not valid protobuf (truncated or corrupt)"));
 		return NULL;
 	}
@@ -407,12 +372,10 @@ upd_manifest_unpack_inner(const Updater__SignedManifest *outer, GError **error)
 
 /* returns the id of the pinned key that signed, or NULL with an error */
 static const gchar *
-upd_manifest_check_signatures(const Updater__SignedManifest *outer,
-			      GPtrArray *keys,
-			      GError **error)
+upd_manifest_check_signatures(const Updater__SignedManifest *outer, GPtrArray *keys, GError **error)
 {
-	g_autoptr(GBytes) signed_data = g_bytes_new_static(outer->manifest.data,
-							   outer->manifest.len);
+	g_autoptr(GBytes) signed_data =
+		g_bytes_new_static(outer->manifest.data, outer->manifest.len);
 	g_autoptr(GString) seen = g_string_new(NULL);
 	g_autoptr(GString) pinned = g_string_new(NULL);
 	g_autoptr(GError) first_failure = NULL;
@@ -439,8 +402,7 @@ upd_manifest_check_signatures(const Updater__SignedManifest *outer,
 		}
 	}
 	if (first_failure != NULL) {
-		g_propagate_prefixed_error(error,
-					   g_steal_pointer(&first_failure),
+		g_propagate_prefixed_error(error, g_steal_pointer(&first_failure),
 					   _("manifest refused: "));
 		return NULL;
 	}
@@ -449,12 +411,9 @@ upd_manifest_check_signatures(const Updater__SignedManifest *outer,
 			g_string_append(pinned, ", ");
 		g_string_append(pinned, upd_key_get_id(g_ptr_array_index(keys, j)));
 	}
-	g_set_error(error,
-		    UPD_ERROR,
-		    UPD_ERROR_UNKNOWN_KEY,
-		    _("manifest is signed by key(s) %s, none of which is pinned (pinned: %s)"),
-		    seen->len > 0 ? seen->str : _("none"),
-		    pinned->str);
+	g_set_error(error, UPD_ERROR, UPD_ERROR_UNKNOWN_KEY,
+		    _("manifest is signed by %s, none of which is a pinned key (pinned: %s)"),
+		    seen->len > 0 ? seen->str : _("no key at all"), pinned->str);
 	return NULL;
 }
 
@@ -511,33 +470,22 @@ upd_manifest_new_verified(GBytes *signed_manifest,
 		return NULL;
 
 	if (g_strcmp0(pb->app_id, app_id) != 0) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_APP_MISMATCH,
-			    _("manifest is for application %s, not %s"),
-			    pb->app_id,
-			    app_id);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_APP_MISMATCH,
+			    _("manifest is for application %s, not %s"), pb->app_id, app_id);
 		updater__manifest__free_unpacked(pb, NULL);
 		return NULL;
 	}
 	if (g_strcmp0(pb->channel, channel) != 0) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_CHANNEL_MISMATCH,
-			    _("manifest is for channel %s, not %s"),
-			    pb->channel,
-			    channel);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_CHANNEL_MISMATCH,
+			    _("manifest is for channel %s, not %s"), pb->channel, channel);
 		updater__manifest__free_unpacked(pb, NULL);
 		return NULL;
 	}
 	if (pb->serial < min_serial) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_SERIAL_ROLLBACK,
-			    _("manifest serial %" G_GUINT64_FORMAT " is lower than last seen %" G_GUINT64_FORMAT
+		g_set_error(error, UPD_ERROR, UPD_ERROR_SERIAL_ROLLBACK,
+			    _("manifest serial %" PRIu64 " is lower than last seen %" PRIu64
 			      "; refusing a rollback of the repository"),
-			    (guint64)pb->serial,
-			    min_serial);
+			    (guint64)pb->serial, min_serial);
 		updater__manifest__free_unpacked(pb, NULL);
 		return NULL;
 	}
@@ -545,13 +493,11 @@ upd_manifest_new_verified(GBytes *signed_manifest,
 		now = g_get_real_time() / G_USEC_PER_SEC;
 	if (pb->expires_at <= now) {
 		g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(pb->expires_at);
-		g_autofree gchar *when =
-		    dt != NULL ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup("?");
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_EXPIRED,
-			    _("manifest expired on %s; the repository must be re-signed"),
-			    when);
+		g_autofree gchar *when = dt != NULL
+						 ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S UTC")
+						 : g_strdup("?");
+		g_set_error(error, UPD_ERROR, UPD_ERROR_EXPIRED,
+			    _("manifest expired on %s; the repository must be re-signed"), when);
 		updater__manifest__free_unpacked(pb, NULL);
 		return NULL;
 	}
@@ -586,9 +532,7 @@ upd_manifest_sign_pb(const Updater__Manifest *manifest, GPtrArray *keys, GError 
 	if (!upd_manifest_validate_pb(manifest, error))
 		return NULL;
 	if (keys->len == 0) {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 				    _("no signing key given"));
 		return NULL;
 	}

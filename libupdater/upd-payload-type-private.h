@@ -16,11 +16,8 @@ UpdPayloadType
 upd_payload_type_guess_from_filename(const gchar *filename);
 /* refuses a payload whose first bytes do not fit @type (UPD_ERROR_INVALID_DATA) */
 gboolean
-upd_payload_type_check_magic(UpdPayloadType type,
-			     const gchar *name,
-			     const guint8 *header,
-			     gsize len,
-			     GError **error);
+upd_payload_type_check_magic(
+	UpdPayloadType type, const gchar *name, const guint8 *header, gsize len, GError **error);
 gboolean
 upd_payload_type_check_file(UpdPayloadType type, const gchar *path, GError **error);
 

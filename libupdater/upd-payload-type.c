@@ -20,15 +20,11 @@ G_STATIC_ASSERT((int)UPD_PAYLOAD_TYPE_EXE == (int)UPDATER__PAYLOAD_TYPE__PAYLOAD
 G_STATIC_ASSERT((int)UPD_PAYLOAD_TYPE_TREE == (int)UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_TREE);
 
 static const gchar *const upd_payload_type_names[] = {
-    [UPD_PAYLOAD_TYPE_UNKNOWN] = "unknown",
-    [UPD_PAYLOAD_TYPE_EXE] = "exe",
-    [UPD_PAYLOAD_TYPE_DLL] = "dll",
-    [UPD_PAYLOAD_TYPE_ZIP] = "zip",
-    [UPD_PAYLOAD_TYPE_TAR_GZ] = "tar.gz",
-    [UPD_PAYLOAD_TYPE_TAR_XZ] = "tar.xz",
-    [UPD_PAYLOAD_TYPE_TAR_ZST] = "tar.zst",
-    [UPD_PAYLOAD_TYPE_RPM] = "rpm",
-    [UPD_PAYLOAD_TYPE_TREE] = "tree",
+	[UPD_PAYLOAD_TYPE_UNKNOWN] = "unknown", [UPD_PAYLOAD_TYPE_EXE] = "exe",
+	[UPD_PAYLOAD_TYPE_DLL] = "dll",		[UPD_PAYLOAD_TYPE_ZIP] = "zip",
+	[UPD_PAYLOAD_TYPE_TAR_GZ] = "tar.gz",	[UPD_PAYLOAD_TYPE_TAR_XZ] = "tar.xz",
+	[UPD_PAYLOAD_TYPE_TAR_ZST] = "tar.zst", [UPD_PAYLOAD_TYPE_RPM] = "rpm",
+	[UPD_PAYLOAD_TYPE_TREE] = "tree",
 };
 
 /**
@@ -106,7 +102,11 @@ upd_payload_is_elf(const guint8 *header, gsize len, gboolean need_dyn)
 {
 	guint16 e_type;
 
-	if (!upd_payload_has_prefix(header, len, "\x7f" "ELF", 4) || len < 18)
+	if (!upd_payload_has_prefix(header, len,
+				    "\x7f"
+				    "ELF",
+				    4) ||
+	    len < 18)
 		return FALSE;
 	if (!need_dyn)
 		return TRUE;
@@ -117,11 +117,8 @@ upd_payload_is_elf(const guint8 *header, gsize len, gboolean need_dyn)
 }
 
 gboolean
-upd_payload_type_check_magic(UpdPayloadType type,
-			     const gchar *name,
-			     const guint8 *header,
-			     gsize len,
-			     GError **error)
+upd_payload_type_check_magic(
+	UpdPayloadType type, const gchar *name, const guint8 *header, gsize len, GError **error)
 {
 	gboolean ok = FALSE;
 	const gchar *expected = NULL;
@@ -137,7 +134,10 @@ upd_payload_type_check_magic(UpdPayloadType type,
 		expected = _("gzip data");
 		break;
 	case UPD_PAYLOAD_TYPE_TAR_XZ:
-		ok = upd_payload_has_prefix(header, len, "\xfd" "7zXZ\x00", 6);
+		ok = upd_payload_has_prefix(header, len,
+					    "\xfd"
+					    "7zXZ\x00",
+					    6);
 		expected = _("xz data");
 		break;
 	case UPD_PAYLOAD_TYPE_TAR_ZST:
@@ -161,23 +161,17 @@ upd_payload_type_check_magic(UpdPayloadType type,
 	case UPD_PAYLOAD_TYPE_UNKNOWN:
 	case UPD_PAYLOAD_TYPE_LAST:
 	default:
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("payload type %s has no file signature"),
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("payload type %s has no magic bytes to check"),
 			    upd_payload_type_to_string(type));
 		return FALSE;
 	}
 	if (!ok) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_DATA,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 			    /* TRANSLATORS: "payload app.zip is declared as zip but is not a zip
 			       archive" */
-			    _("payload %s is declared as %s but is not %s"),
-			    name,
-			    upd_payload_type_to_string(type),
-			    expected);
+			    _("payload %s is declared as %s but is not %s"), name,
+			    upd_payload_type_to_string(type), expected);
 		return FALSE;
 	}
 	return TRUE;

@@ -9,7 +9,7 @@
 
 struct _UpdRelease {
 	GObject parent_instance;
-	UpdManifestData *data;	     /* (owned): keeps @pb alive */
+	UpdManifestData *data;	    /* (owned): keeps @pb alive */
 	const Updater__Release *pb; /* (unowned) */
 };
 
@@ -156,9 +156,7 @@ upd_release_find_note(UpdRelease *self, const gchar *language)
  * Since: 0.1
  */
 const gchar *
-upd_release_get_notes(UpdRelease *self,
-		      const gchar *const *languages,
-		      const gchar **language_out)
+upd_release_get_notes(UpdRelease *self, const gchar *const *languages, const gchar **language_out)
 {
 	const Updater__ReleaseNote *note = NULL;
 

@@ -37,9 +37,8 @@ const gchar *
 upd_release_get_minimum_version(UpdRelease *self) UPD_NONNULL(1);
 UPD_AVAILABLE_IN_ALL
 const gchar *
-upd_release_get_notes(UpdRelease *self,
-		      const gchar *const *languages,
-		      const gchar **language_out) UPD_NONNULL(1);
+upd_release_get_notes(UpdRelease *self, const gchar *const *languages, const gchar **language_out)
+	UPD_NONNULL(1);
 UPD_AVAILABLE_IN_ALL
 GStrv
 upd_release_get_note_languages(UpdRelease *self) UPD_NONNULL(1);

@@ -21,12 +21,12 @@ G_BEGIN_DECLS
  *                                     zstd-compressed
  *   deltas/<aa>/<base>-<target>.<fmt> binary deltas (see updater.proto)
  */
-#define UPD_REPO_CHECK_PATH   "v1/check"
-#define UPD_REPO_APPS_DIR     "apps"
-#define UPD_REPO_OBJECTS_DIR  "objects"
-#define UPD_REPO_DELTAS_DIR   "deltas"
-#define UPD_REPO_MANIFEST     "manifest"
-#define UPD_REPO_MAX_REQUEST  (1024 * 1024)
+#define UPD_REPO_CHECK_PATH  "v1/check"
+#define UPD_REPO_APPS_DIR    "apps"
+#define UPD_REPO_OBJECTS_DIR "objects"
+#define UPD_REPO_DELTAS_DIR  "deltas"
+#define UPD_REPO_MANIFEST    "manifest"
+#define UPD_REPO_MAX_REQUEST (1024 * 1024)
 
 gchar *
 upd_repo_manifest_path(const gchar *app_id, const gchar *channel);

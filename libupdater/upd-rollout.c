@@ -55,9 +55,7 @@ upd_rollout_load_id(guint8 id[UPD_ROLLOUT_ID_LEN], GError **error)
 		if (!upd_file_mkdir_parents(dir, 0700, error))
 			return FALSE;
 		if (gnutls_rnd(GNUTLS_RND_RANDOM, id, UPD_ROLLOUT_ID_LEN) < 0) {
-			g_set_error_literal(error,
-					    UPD_ERROR,
-					    UPD_ERROR_FAILED,
+			g_set_error_literal(error, UPD_ERROR, UPD_ERROR_FAILED,
 					    _("cannot get random bytes for the rollout id"));
 			return FALSE;
 		}

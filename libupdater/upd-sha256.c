@@ -89,12 +89,8 @@ upd_sha256_file(const gchar *path,
 
 	if (fd < 0) {
 		int errsv = errno;
-		g_set_error(error,
-			    UPD_ERROR,
-			    errsv == ENOENT ? UPD_ERROR_NOT_FOUND : UPD_ERROR_IO,
-			    _("cannot open %s: %s"),
-			    path,
-			    g_strerror(errsv));
+		g_set_error(error, UPD_ERROR, errsv == ENOENT ? UPD_ERROR_NOT_FOUND : UPD_ERROR_IO,
+			    _("cannot open %s: %s"), path, g_strerror(errsv));
 		return FALSE;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -105,11 +101,7 @@ upd_sha256_file(const gchar *path,
 			if (errsv == EINTR)
 				continue;
 			close(fd);
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_IO,
-				    _("cannot read %s: %s"),
-				    path,
+			g_set_error(error, UPD_ERROR, UPD_ERROR_IO, _("cannot read %s: %s"), path,
 				    g_strerror(errsv));
 			return FALSE;
 		}

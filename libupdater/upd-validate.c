@@ -34,12 +34,11 @@ gboolean
 upd_validate_app_id(const gchar *app_id, GError **error)
 {
 	if (!upd_validate_name(app_id, 255)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("application id “%s” is not valid: use letters, digits, '.', '_' "
-			      "and '-', not starting with '.' or '-'"),
-			    app_id != NULL ? app_id : "");
+		g_set_error(
+			error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			_("application id “%s” is not valid: use ASCII letters, digits, '.', '_' "
+			  "and '-', not starting with '.' or '-'"),
+			app_id != NULL ? app_id : "");
 		return FALSE;
 	}
 	return TRUE;
@@ -49,12 +48,11 @@ gboolean
 upd_validate_channel(const gchar *channel, GError **error)
 {
 	if (!upd_validate_name(channel, 64)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("channel “%s” is not valid: use letters, digits, '.', '_' and '-', "
-			      "not starting with '.' or '-'"),
-			    channel != NULL ? channel : "");
+		g_set_error(
+			error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			_("channel “%s” is not valid: use ASCII letters, digits, '.', '_' and '-', "
+			  "not starting with '.' or '-'"),
+			channel != NULL ? channel : "");
 		return FALSE;
 	}
 	return TRUE;
@@ -64,12 +62,11 @@ gboolean
 upd_validate_component_name(const gchar *name, GError **error)
 {
 	if (!upd_validate_name(name, 128)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("component name “%s” is not valid: use letters, digits, '.', '_' "
-			      "and '-', not starting with '.' or '-'"),
-			    name != NULL ? name : "");
+		g_set_error(
+			error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			_("component name “%s” is not valid: use ASCII letters, digits, '.', '_' "
+			  "and '-', not starting with '.' or '-'"),
+			name != NULL ? name : "");
 		return FALSE;
 	}
 	return TRUE;
@@ -104,14 +101,10 @@ upd_validate_relative_path(const gchar *what, const gchar *path, GError **error)
 		}
 	}
 	if (reason != NULL) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_DATA,
-			    /* TRANSLATORS: e.g. "path “../x” of tree entry is not allowed: it has
-			       a “.” or “..” component" */
-			    _("%s “%s” is not allowed: %s"),
-			    what,
-			    path != NULL ? path : "",
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    /* TRANSLATORS: the first %s names what the path is for, e.g. "tree
+			       entry “../x” is not allowed: it has a “.” or “..” component" */
+			    _("%s “%s” is not allowed: %s"), what, path != NULL ? path : "",
 			    reason);
 		return FALSE;
 	}

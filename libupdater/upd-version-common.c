@@ -44,43 +44,33 @@ upd_version_is_numeric(const gchar *str, gsize len)
 }
 
 static gboolean
-upd_version_check_idents(const gchar *version,
-			 const gchar *part,
-			 gsize len,
-			 gboolean numeric_only,
-			 GError **error)
+upd_version_check_idents(
+	const gchar *version, const gchar *part, gsize len, gboolean numeric_only, GError **error)
 {
 	gsize start = 0;
 
 	for (gsize i = 0; i <= len; i++) {
 		if (i < len && part[i] != '.') {
 			gchar c = part[i];
-			if (numeric_only ? !g_ascii_isdigit(c) : !(g_ascii_isalnum(c) || c == '-')) {
-				g_set_error(error,
-					    UPD_ERROR,
-					    UPD_ERROR_INVALID_VERSION,
-					    _("version “%s” contains the character “%c” where it is "
-					      "not allowed"),
-					    version,
-					    c);
+			if (numeric_only ? !g_ascii_isdigit(c)
+					 : !(g_ascii_isalnum(c) || c == '-')) {
+				g_set_error(
+					error, UPD_ERROR, UPD_ERROR_INVALID_VERSION,
+					_("version “%s” contains the character “%c” where it is "
+					  "not allowed"),
+					version, c);
 				return FALSE;
 			}
 			continue;
 		}
 		if (i == start) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_VERSION,
-				    _("version “%s” has an empty field"),
-				    version);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_VERSION,
+				    _("version “%s” has an empty field"), version);
 			return FALSE;
 		}
 		if (numeric_only && i - start > 18) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_VERSION,
-				    _("version “%s” has a number that is too large"),
-				    version);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_VERSION,
+				    _("version “%s” has a number that is too large"), version);
 			return FALSE;
 		}
 		start = i + 1;
@@ -112,20 +102,19 @@ upd_version_validate(const gchar *version, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
 	if (version == NULL || version[0] == '\0') {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_VERSION,
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_VERSION,
 				    _("the version is empty"));
 		return FALSE;
 	}
 	len = strlen(version);
 	if (len > UPD_VERSION_MAX_LENGTH || !g_utf8_validate(version, -1, NULL)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_VERSION,
-			    _("version “%.40s…” is longer than %u characters or not text"),
-			    g_utf8_validate(version, -1, NULL) ? version : "?",
-			    (guint)UPD_VERSION_MAX_LENGTH);
+		/* show a valid, short beginning of what was given */
+		g_autofree gchar *shown = g_utf8_validate(version, -1, NULL)
+						  ? g_utf8_substring(version, 0, 40)
+						  : g_strdup("?");
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_VERSION,
+			    _("a version is at most %u bytes of text; “%s…” is not"),
+			    (guint)UPD_VERSION_MAX_LENGTH, shown);
 		return FALSE;
 	}
 

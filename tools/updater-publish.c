@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 #define UPT_PUBLISH_DEFAULT_EXPIRES_DAYS 30
 #define UPT_PUBLISH_DEFAULT_LEVEL	 12
+#define UPT_PUBLISH_UNSET		 G_MININT
 
 typedef struct {
 	gchar *repo;
@@ -75,33 +77,29 @@ upt_publish_check_applicable(UptPublishOptions *opts, const gchar *command, GErr
 		gboolean set;
 		const gchar *commands;
 	} table[] = {
-	    {"--repo", opts->repo != NULL, "rsl"},
-	    {"--key", opts->keys != NULL, "rs"},
-	    {"--app", opts->app_id != NULL, "rsl"},
-	    {"--channel", opts->channel != NULL, "rsl"},
-	    {"--version", opts->version != NULL, "r"},
-	    {"--type", opts->type != NULL, "r"},
-	    {"--component", opts->component != NULL, "r"},
-	    {"--kind", opts->kind != NULL, "r"},
-	    {"--rollout", opts->rollout != 100, "r"},
-	    {"--mandatory", opts->mandatory, "r"},
-	    {"--minimum-version", opts->minimum_version != NULL, "r"},
-	    {"--notes-file", opts->notes_files != NULL, "r"},
-	    {"--expires-days", opts->expires_days != UPT_PUBLISH_DEFAULT_EXPIRES_DAYS, "rs"},
-	    {"--mirror", opts->mirrors != NULL, "rs"},
-	    {"--level", opts->level != UPT_PUBLISH_DEFAULT_LEVEL, "r"},
-	    {"--json", opts->json, "rl"},
+		{"--repo", opts->repo != NULL, "rsl"},
+		{"--key", opts->keys != NULL, "rs"},
+		{"--app", opts->app_id != NULL, "rsl"},
+		{"--channel", opts->channel != NULL, "rsl"},
+		{"--version", opts->version != NULL, "r"},
+		{"--type", opts->type != NULL, "r"},
+		{"--component", opts->component != NULL, "r"},
+		{"--kind", opts->kind != NULL, "r"},
+		{"--rollout", opts->rollout != UPT_PUBLISH_UNSET, "r"},
+		{"--mandatory", opts->mandatory, "r"},
+		{"--minimum-version", opts->minimum_version != NULL, "r"},
+		{"--notes-file", opts->notes_files != NULL, "r"},
+		{"--expires-days", opts->expires_days != UPT_PUBLISH_UNSET, "rs"},
+		{"--mirror", opts->mirrors != NULL, "rs"},
+		{"--level", opts->level != UPT_PUBLISH_UNSET, "r"},
+		{"--json", opts->json, "rl"},
 	};
 	gchar letter = g_strcmp0(command, "resign") == 0 ? 's' : command[0];
 
 	for (guint i = 0; i < G_N_ELEMENTS(table); i++) {
 		if (table[i].set && strchr(table[i].commands, letter) == NULL) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
-				    _("option %s does not apply to %s"),
-				    table[i].name,
-				    command);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+				    _("option %s does not apply to %s"), table[i].name, command);
 			return FALSE;
 		}
 	}
@@ -143,11 +141,9 @@ upt_publish_keygen(UptPublishOptions *opts, gchar **args)
 	public_path = g_strdup_printf("%s.pub", args[0]);
 	if (g_file_test(secret_path, G_FILE_TEST_EXISTS) ||
 	    g_file_test(public_path, G_FILE_TEST_EXISTS)) {
-		return upt_cli_fail(g_error_new(UPD_ERROR,
-						UPD_ERROR_ALREADY_EXISTS,
+		return upt_cli_fail(g_error_new(UPD_ERROR, UPD_ERROR_ALREADY_EXISTS,
 						_("%s or %s exists already; not overwriting a key"),
-						secret_path,
-						public_path));
+						secret_path, public_path));
 	}
 	key = upd_key_generate(&error);
 	if (key == NULL)
@@ -173,9 +169,7 @@ upt_publish_load_keys(UptPublishOptions *opts, GError **error)
 	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_object_unref);
 
 	if (opts->keys == NULL || opts->keys[0] == NULL) {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 				    _("no signing key: give --key PREFIX.secret"));
 		return NULL;
 	}
@@ -204,21 +198,17 @@ upt_publish_load_notes(UptPublishOptions *opts, UptArena *arena, gsize *n_notes,
 		Updater__ReleaseNote *note;
 
 		if (eq == NULL || eq == arg || eq[1] == '\0') {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
-				    _("--notes-file “%s” is not of the form LANG=FILE"),
-				    arg);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+				    _("--notes-file “%s” is not of the form LANG=FILE"), arg);
 			return NULL;
 		}
 		lang = g_strndup(arg, eq - arg);
 		for (const gchar *p = lang; *p != '\0'; p++) {
 			if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '@') {
-				g_set_error(error,
-					    UPD_ERROR,
-					    UPD_ERROR_INVALID_ARGUMENT,
-					    _("“%s” is not a language code such as en, ru or zh_CN"),
-					    lang);
+				g_set_error(
+					error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+					_("“%s” is not a language code such as en, ru or zh_CN"),
+					lang);
 				return NULL;
 			}
 		}
@@ -228,19 +218,13 @@ upt_publish_load_notes(UptPublishOptions *opts, UptArena *arena, gsize *n_notes,
 		}
 		upt_arena_take(arena, text);
 		if (!g_utf8_validate(text, len, NULL) || strlen(text) != len) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_DATA,
-				    _("release notes %s are not UTF-8 text"),
-				    eq + 1);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+				    _("release notes %s are not UTF-8 text"), eq + 1);
 			return NULL;
 		}
 		if (!g_hash_table_add(seen, upt_arena_strdup(arena, lang))) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
-				    _("release notes for language %s are given twice"),
-				    lang);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+				    _("release notes for language %s are given twice"), lang);
 			return NULL;
 		}
 		note = upt_arena_take(arena, g_new0(Updater__ReleaseNote, 1));
@@ -269,7 +253,7 @@ upt_publish_walk_tree(UptStaging *staging,
 		      GError **error)
 {
 	g_autofree gchar *dir_path =
-	    relative != NULL ? g_build_filename(root, relative, NULL) : g_strdup(root);
+		relative != NULL ? g_build_filename(root, relative, NULL) : g_strdup(root);
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	DIR *dir = opendir(dir_path);
 	struct dirent *de;
@@ -299,8 +283,9 @@ upt_publish_walk_tree(UptStaging *staging,
 
 	for (guint i = 0; i < names->len; i++) {
 		const gchar *name = g_ptr_array_index(names, i);
-		g_autofree gchar *child_rel =
-		    relative != NULL ? g_strdup_printf("%s/%s", relative, name) : g_strdup(name);
+		g_autofree gchar *child_rel = relative != NULL
+						      ? g_strdup_printf("%s/%s", relative, name)
+						      : g_strdup(name);
 		g_autofree gchar *child_path = g_build_filename(root, child_rel, NULL);
 		Updater__TreeEntry *entry;
 		struct stat st;
@@ -322,8 +307,8 @@ upt_publish_walk_tree(UptStaging *staging,
 		entry->has_mode = TRUE;
 		if (S_ISREG(st.st_mode)) {
 			entry->mode = (st.st_mode & 0111) != 0 ? 0755 : 0644;
-			entry->object =
-			    (Updater__Object *)upt_staging_add_file(staging, child_path, NULL, error);
+			entry->object = (Updater__Object *)upt_staging_add_file(staging, child_path,
+										NULL, error);
 			if (entry->object == NULL)
 				return FALSE;
 		} else if (S_ISLNK(st.st_mode)) {
@@ -333,9 +318,7 @@ upt_publish_walk_tree(UptStaging *staging,
 			entry->mode = 0777;
 			entry->symlink_target = upt_arena_strdup(arena, target);
 		} else {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 				    _("%s is not a regular file, directory or symbolic link"),
 				    child_path);
 			return FALSE;
@@ -353,9 +336,7 @@ upt_publish_check_options(UptPublishOptions *opts,
 			  GError **error)
 {
 	if (opts->repo == NULL || opts->app_id == NULL || opts->version == NULL) {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 				    _("release needs --repo, --app and --version"));
 		return FALSE;
 	}
@@ -367,35 +348,24 @@ upt_publish_check_options(UptPublishOptions *opts,
 	if (opts->minimum_version != NULL && !upd_version_validate(opts->minimum_version, error))
 		return FALSE;
 	if (opts->rollout < 0 || opts->rollout > 100) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("--rollout %d is not a percentage from 0 to 100"),
-			    opts->rollout);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("--rollout %d is not a percentage from 0 to 100"), opts->rollout);
 		return FALSE;
 	}
 	if (opts->expires_days < 1 || opts->expires_days > 3660) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("--expires-days %d is not from 1 to 3660"),
-			    opts->expires_days);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("--expires-days %d is not from 1 to 3660"), opts->expires_days);
 		return FALSE;
 	}
 	if (opts->level < 1 || opts->level > 22) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("--level %d is not a zstd level from 1 to 22"),
-			    opts->level);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("--level %d is not a zstd level from 1 to 22"), opts->level);
 		return FALSE;
 	}
 	for (guint i = 0; opts->mirrors != NULL && opts->mirrors[i] != NULL; i++) {
 		g_autofree gchar *scheme = g_uri_parse_scheme(opts->mirrors[i]);
 		if (g_strcmp0(scheme, "http") != 0 && g_strcmp0(scheme, "https") != 0) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 				    _("--mirror “%s” is not an http or https URL"),
 				    opts->mirrors[i]);
 			return FALSE;
@@ -409,28 +379,20 @@ upt_publish_check_options(UptPublishOptions *opts,
 	} else if (g_strcmp0(opts->kind, "file") == 0) {
 		*kind = UPDATER__COMPONENT_KIND__COMPONENT_KIND_FILE;
 	} else {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("--kind “%s” is not application, plugin or file"),
-			    opts->kind);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("--kind “%s” is not application, plugin or file"), opts->kind);
 		return FALSE;
 	}
 
 	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_NOT_FOUND,
-			    _("payload %s does not exist"),
+		g_set_error(error, UPD_ERROR, UPD_ERROR_NOT_FOUND, _("payload %s does not exist"),
 			    path);
 		return FALSE;
 	}
 	if (opts->type != NULL) {
 		*type = upd_payload_type_from_string(opts->type);
 		if (*type == UPD_PAYLOAD_TYPE_UNKNOWN) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 				    _("--type “%s” is not one of exe, dll, zip, tar.gz, tar.xz, "
 				      "tar.zst, rpm, tree"),
 				    opts->type);
@@ -441,9 +403,7 @@ upt_publish_check_options(UptPublishOptions *opts,
 	} else {
 		*type = upd_payload_type_guess_from_filename(path);
 		if (*type == UPD_PAYLOAD_TYPE_UNKNOWN) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 				    _("cannot tell the payload type of %s from its name; "
 				      "give --type"),
 				    path);
@@ -452,21 +412,15 @@ upt_publish_check_options(UptPublishOptions *opts,
 	}
 	if (*type == UPD_PAYLOAD_TYPE_TREE) {
 		if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
-				    _("a tree payload must be a directory; %s is not"),
-				    path);
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+				    _("a tree payload must be a directory; %s is not"), path);
 			return FALSE;
 		}
 		return TRUE;
 	}
 	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_INVALID_ARGUMENT,
-			    _("payload %s is not a regular file"),
-			    path);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("payload %s is not a regular file"), path);
 		return FALSE;
 	}
 	/* a payload that is not what it claims would only fail on every client */
@@ -522,20 +476,17 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 		old_pb = upd_manifest_get_pb(old);
 		for (gsize i = 0; i < old_pb->n_releases; i++) {
 			const gchar *existing = old_pb->releases[i]->version;
-			if (g_strcmp0(existing, opts->version) == 0)
-				return upt_cli_fail(g_error_new(UPD_ERROR,
-								UPD_ERROR_ALREADY_EXISTS,
-								_("version %s of %s is already published "
-								  "on channel %s"),
-								opts->version,
-								opts->app_id,
-								opts->channel));
+			/* 1.0 and 1.0.0 are the same version: refuse both spellings */
+			if (upd_version_compare(existing, opts->version) == 0)
+				return upt_cli_fail(g_error_new(
+					UPD_ERROR, UPD_ERROR_ALREADY_EXISTS,
+					_("version %s of %s is already published on channel %s "
+					  "(as %s)"),
+					opts->version, opts->app_id, opts->channel, existing));
 			if (upd_version_compare(existing, opts->version) > 0)
 				upt_cli_warn(_("version %s is lower than the published %s; clients "
 					       "that have %s will not take it"),
-					     opts->version,
-					     existing,
-					     existing);
+					     opts->version, existing, existing);
 		}
 	}
 
@@ -554,7 +505,8 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 		payload.entries = (Updater__TreeEntry **)entries->pdata;
 	} else {
 		payload.filename = upt_arena_take(&arena, g_path_get_basename(path));
-		payload.object = (Updater__Object *)upt_staging_add_file(staging, path, NULL, &error);
+		payload.object =
+			(Updater__Object *)upt_staging_add_file(staging, path, NULL, &error);
 		if (payload.object == NULL)
 			return upt_cli_fail(g_steal_pointer(&error));
 	}
@@ -600,7 +552,8 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 
 	signed_manifest = upd_manifest_sign_pb(&manifest, keys, &error);
 	if (signed_manifest == NULL ||
-	    !upt_staging_set_manifest(staging, opts->app_id, opts->channel, signed_manifest, &error) ||
+	    !upt_staging_set_manifest(staging, opts->app_id, opts->channel, signed_manifest,
+				      &error) ||
 	    !upt_staging_commit(staging, &error))
 		return upt_cli_fail(g_steal_pointer(&error));
 
@@ -613,22 +566,18 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 		g_variant_dict_insert(&dict, "type", "s", upd_payload_type_to_string(type));
 		g_variant_dict_insert(&dict, "serial", "t", (guint64)manifest.serial);
 		g_variant_dict_insert(&dict, "expires_at", "x", manifest.expires_at);
-		g_variant_dict_insert(&dict, "new_objects", "u", upt_staging_get_new_objects(staging));
+		g_variant_dict_insert(&dict, "new_objects", "u",
+				      upt_staging_get_new_objects(staging));
 		g_variant_dict_insert(&dict, "new_bytes", "t", upt_staging_get_new_bytes(staging));
 		upt_cli_print_json(g_variant_dict_end(&dict));
 	} else {
 		g_autofree gchar *size = g_format_size(upt_staging_get_new_bytes(staging));
 		guint new_objects = upt_staging_get_new_objects(staging);
-		g_print(_("Published %s %s on channel %s (manifest serial %" G_GUINT64_FORMAT ").\n"),
-			opts->app_id,
-			opts->version,
-			opts->channel,
-			(guint64)manifest.serial);
+		g_print(_("Published %s %s on channel %s (manifest serial %" PRIu64 ").\n"),
+			opts->app_id, opts->version, opts->channel, (guint64)manifest.serial);
 		g_print(upd_i18n_ngettext("%u new object, %s stored.\n",
-					  "%u new objects, %s stored.\n",
-					  new_objects),
-			new_objects,
-			size);
+					  "%u new objects, %s stored.\n", new_objects),
+			new_objects, size);
 	}
 	return UPT_EXIT_OK;
 }
@@ -652,8 +601,7 @@ upt_publish_resign(UptPublishOptions *opts, gchar **args)
 	if (opts->repo == NULL || opts->app_id == NULL)
 		return upt_cli_usage_error(_("resign needs --repo and --app"));
 	if (opts->expires_days < 1 || opts->expires_days > 3660)
-		return upt_cli_usage_error(
-					   _("--expires-days %d is not from 1 to 3660"),
+		return upt_cli_usage_error(_("--expires-days %d is not from 1 to 3660"),
 					   opts->expires_days);
 	keys = upt_publish_load_keys(opts, &error);
 	if (keys == NULL)
@@ -680,13 +628,12 @@ upt_publish_resign(UptPublishOptions *opts, gchar **args)
 		return upt_cli_fail(g_steal_pointer(&error));
 	signed_manifest = upd_manifest_sign_pb(&manifest, keys, &error);
 	if (signed_manifest == NULL ||
-	    !upt_staging_set_manifest(staging, opts->app_id, opts->channel, signed_manifest, &error) ||
+	    !upt_staging_set_manifest(staging, opts->app_id, opts->channel, signed_manifest,
+				      &error) ||
 	    !upt_staging_commit(staging, &error))
 		return upt_cli_fail(g_steal_pointer(&error));
-	g_print(_("Signed %s on channel %s again (manifest serial %" G_GUINT64_FORMAT ").\n"),
-		opts->app_id,
-		opts->channel,
-		(guint64)manifest.serial);
+	g_print(_("Signed %s on channel %s again (manifest serial %" PRIu64 ").\n"), opts->app_id,
+		opts->channel, (guint64)manifest.serial);
 	return UPT_EXIT_OK;
 }
 
@@ -705,20 +652,20 @@ upt_publish_release_to_variant(UpdRelease *release)
 		GVariantDict cdict;
 		g_variant_dict_init(&cdict, NULL);
 		g_variant_dict_insert(&cdict, "name", "s", pb->components[i]->name);
-		g_variant_dict_insert(
-		    &cdict,
-		    "type",
-		    "s",
-		    upd_payload_type_to_string((UpdPayloadType)pb->components[i]->payload->type));
+		g_variant_dict_insert(&cdict, "type", "s",
+				      upd_payload_type_to_string(
+					      (UpdPayloadType)pb->components[i]->payload->type));
 		g_variant_builder_add_value(&components, g_variant_dict_end(&cdict));
 	}
 	g_variant_dict_init(&dict, NULL);
 	g_variant_dict_insert(&dict, "version", "s", upd_release_get_version(release));
 	g_variant_dict_insert(&dict, "published_at", "x", upd_release_get_published_at(release));
-	g_variant_dict_insert(&dict, "rollout_percent", "u", upd_release_get_rollout_percent(release));
+	g_variant_dict_insert(&dict, "rollout_percent", "u",
+			      upd_release_get_rollout_percent(release));
 	g_variant_dict_insert(&dict, "mandatory", "b", upd_release_get_mandatory(release));
 	g_variant_dict_insert(&dict, "download_size", "t", upd_release_get_download_size(release));
-	g_variant_dict_insert(&dict, "installed_size", "t", upd_release_get_installed_size(release));
+	g_variant_dict_insert(&dict, "installed_size", "t",
+			      upd_release_get_installed_size(release));
 	g_variant_dict_insert(&dict, "notes_languages", "^as", languages);
 	g_variant_dict_insert_value(&dict, "components", g_variant_builder_end(&components));
 	return g_variant_dict_end(&dict);
@@ -771,24 +718,19 @@ upt_publish_list(UptPublishOptions *opts, gchar **args)
 
 		g_variant_builder_init(&json_releases, G_VARIANT_TYPE("aa{sv}"));
 		if (!opts->json)
-			g_print(_("%s  channel %s  serial %" G_GUINT64_FORMAT "  expires %s\n"),
-				parts[0],
-				parts[1],
-				upd_manifest_get_serial(manifest),
-				expires);
+			g_print(_("%s  channel %s  serial %" PRIu64 "  expires %s\n"), parts[0],
+				parts[1], upd_manifest_get_serial(manifest), expires);
 		for (guint j = 0; j < releases->len; j++) {
 			UpdRelease *release = g_ptr_array_index(releases, j);
 			g_variant_builder_add_value(&json_releases,
 						    upt_publish_release_to_variant(release));
 			if (!opts->json) {
-				g_autofree gchar *date =
-				    upt_publish_format_time(upd_release_get_published_at(release));
+				g_autofree gchar *date = upt_publish_format_time(
+					upd_release_get_published_at(release));
 				g_autofree gchar *size =
-				    g_format_size(upd_release_get_download_size(release));
+					g_format_size(upd_release_get_download_size(release));
 				g_print(_("  %-16s %s  %s  rollout %u%%%s\n"),
-					upd_release_get_version(release),
-					date,
-					size,
+					upd_release_get_version(release), date, size,
 					upd_release_get_rollout_percent(release),
 					upd_release_get_mandatory(release) ? _("  mandatory") : "");
 			}
@@ -797,14 +739,17 @@ upt_publish_list(UptPublishOptions *opts, gchar **args)
 		g_variant_dict_insert(&dict, "app_id", "s", parts[0]);
 		g_variant_dict_insert(&dict, "channel", "s", parts[1]);
 		g_variant_dict_insert(&dict, "serial", "t", upd_manifest_get_serial(manifest));
-		g_variant_dict_insert(&dict, "expires_at", "x", upd_manifest_get_expires_at(manifest));
-		g_variant_dict_insert_value(&dict, "releases", g_variant_builder_end(&json_releases));
+		g_variant_dict_insert(&dict, "expires_at", "x",
+				      upd_manifest_get_expires_at(manifest));
+		g_variant_dict_insert_value(&dict, "releases",
+					    g_variant_builder_end(&json_releases));
 		g_variant_builder_add_value(&json_channels, g_variant_dict_end(&dict));
 	}
 	if (opts->json) {
 		GVariantDict dict;
 		g_variant_dict_init(&dict, NULL);
-		g_variant_dict_insert_value(&dict, "channels", g_variant_builder_end(&json_channels));
+		g_variant_dict_insert_value(&dict, "channels",
+					    g_variant_builder_end(&json_channels));
 		upt_cli_print_json(g_variant_dict_end(&dict));
 	} else {
 		g_variant_builder_clear(&json_channels);
@@ -816,127 +761,121 @@ upt_publish_list(UptPublishOptions *opts, gchar **args)
 
 /* ------------------------------------------------------------------ main */
 
-static const gchar *
-upt_publish_find_command(int argc, char **argv)
-{
-	static const gchar *const commands[] = {"keygen", "release", "resign", "list", NULL};
-	for (int i = 1; i < argc; i++) {
-		if (g_strv_contains(commands, argv[i]))
-			return argv[i];
-	}
-	return NULL;
-}
+static const gchar *const upt_publish_commands[] = {"keygen", "release", "resign", "list", NULL};
 
 int
 main(int argc, char **argv)
 {
+	/* G_MININT means "not given": an option that does not apply must be
+	 * noticed even when given with its default value */
 	g_auto(UptPublishOptions) opts = {
-	    .rollout = 100,
-	    .expires_days = UPT_PUBLISH_DEFAULT_EXPIRES_DAYS,
-	    .level = UPT_PUBLISH_DEFAULT_LEVEL,
+		.rollout = UPT_PUBLISH_UNSET,
+		.expires_days = UPT_PUBLISH_UNSET,
+		.level = UPT_PUBLISH_UNSET,
 	};
 	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) args = NULL;
 	const gchar *command;
 	const GOptionEntry entries[] = {
-	    {"repo", 'r', 0, G_OPTION_ARG_FILENAME, &opts.repo, N_("Repository directory"), N_("DIR")},
-	    {"key", 'k', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.keys,
-	     N_("Secret key file to sign with (repeat to sign with several keys)"), N_("FILE")},
-	    {"app", 'a', 0, G_OPTION_ARG_STRING, &opts.app_id, N_("Application id"), N_("ID")},
-	    {"channel", 'c', 0, G_OPTION_ARG_STRING, &opts.channel, N_("Channel (default: stable)"),
-	     N_("CHANNEL")},
-	    {"version", 0, 0, G_OPTION_ARG_STRING, &opts.version,
-	     N_("Version of the release; alone, print the program's version"), N_("VERSION")},
-	    {"type", 't', 0, G_OPTION_ARG_STRING, &opts.type,
-	     N_("Payload type: exe, dll, zip, tar.gz, tar.xz, tar.zst, rpm, tree (default: from the "
-		"file name)"),
-	     N_("TYPE")},
-	    {"component", 0, 0, G_OPTION_ARG_STRING, &opts.component,
-	     N_("Component name (default: main)"), N_("NAME")},
-	    {"kind", 0, 0, G_OPTION_ARG_STRING, &opts.kind,
-	     N_("Component kind: application, plugin or file (default: application)"), N_("KIND")},
-	    {"rollout", 0, 0, G_OPTION_ARG_INT, &opts.rollout,
-	     N_("Offer the release to this share of clients (default: 100)"), N_("PERCENT")},
-	    {"mandatory", 0, 0, G_OPTION_ARG_NONE, &opts.mandatory,
-	     N_("Install the release even where the policy only notifies"), NULL},
-	    {"minimum-version", 0, 0, G_OPTION_ARG_STRING, &opts.minimum_version,
-	     N_("Oldest installed version that may update to this release directly"),
-	     N_("VERSION")},
-	    {"notes-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.notes_files,
-	     N_("Release notes in a language, e.g. en=NOTES.txt (repeatable)"), N_("LANG=FILE")},
-	    {"expires-days", 0, 0, G_OPTION_ARG_INT, &opts.expires_days,
-	     N_("Days until clients refuse the manifest unless it is signed again (default: 30)"),
-	     N_("DAYS")},
-	    {"mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.mirrors,
-	     N_("Base URL of a mirror serving the same objects (repeatable)"), N_("URL")},
-	    {"level", 0, 0, G_OPTION_ARG_INT, &opts.level,
-	     N_("zstd compression level of new objects (default: 12)"), N_("LEVEL")},
-	    {"json", 0, 0, G_OPTION_ARG_NONE, &opts.json, N_("Print JSON for scripts"), NULL},
-	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"), NULL},
-	    {NULL},
+		{"repo", 'r', 0, G_OPTION_ARG_FILENAME, &opts.repo, N_("Repository directory"),
+		 N_("DIR")},
+		{"key", 'k', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.keys,
+		 N_("Secret key file to sign with (repeat to sign with several keys)"), N_("FILE")},
+		{"app", 'a', 0, G_OPTION_ARG_STRING, &opts.app_id, N_("Application id"), N_("ID")},
+		{"channel", 'c', 0, G_OPTION_ARG_STRING, &opts.channel,
+		 N_("Channel (default: stable)"), N_("CHANNEL")},
+		{"version", 0, 0, G_OPTION_ARG_STRING, &opts.version,
+		 N_("Version of the release to publish; without a value, print the program's "
+		    "version"),
+		 N_("VERSION")},
+		{"type", 't', 0, G_OPTION_ARG_STRING, &opts.type,
+		 N_("Payload type: exe, dll, zip, tar.gz, tar.xz, tar.zst, rpm, tree (default: "
+		    "from the file name)"),
+		 N_("TYPE")},
+		{"component", 0, 0, G_OPTION_ARG_STRING, &opts.component,
+		 N_("Component name (default: main)"), N_("NAME")},
+		{"kind", 0, 0, G_OPTION_ARG_STRING, &opts.kind,
+		 N_("Component kind: application, plugin or file (default: application)"),
+		 N_("KIND")},
+		{"rollout", 0, 0, G_OPTION_ARG_INT, &opts.rollout,
+		 N_("Offer the release to this share of clients (default: 100)"), N_("PERCENT")},
+		{"mandatory", 0, 0, G_OPTION_ARG_NONE, &opts.mandatory,
+		 N_("Install the release even where the policy only notifies"), NULL},
+		{"minimum-version", 0, 0, G_OPTION_ARG_STRING, &opts.minimum_version,
+		 N_("Oldest installed version that may update to this release directly"),
+		 N_("VERSION")},
+		{"notes-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.notes_files,
+		 N_("Release notes in a language, e.g. en=NOTES.txt (repeatable)"),
+		 N_("LANG=FILE")},
+		{"expires-days", 0, 0, G_OPTION_ARG_INT, &opts.expires_days,
+		 N_("Days until clients refuse the manifest unless it is signed again (default: "
+		    "30)"),
+		 N_("DAYS")},
+		{"mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.mirrors,
+		 N_("Base URL of a mirror serving the same objects (repeatable)"), N_("URL")},
+		{"level", 0, 0, G_OPTION_ARG_INT, &opts.level,
+		 N_("zstd compression level of new objects (default: 12)"), N_("LEVEL")},
+		{"json", 0, 0, G_OPTION_ARG_NONE, &opts.json, N_("Print JSON for scripts"), NULL},
+		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"),
+		 NULL},
+		{NULL},
 	};
 
 	upt_cli_init("updater-publish");
-	command = upt_publish_find_command(argc, argv);
 
-	/* --version names the release for "release"; anywhere else it asks for ours */
-	if (g_strcmp0(command, "release") != 0) {
-		for (int i = 1; i < argc; i++) {
-			if (g_strcmp0(argv[i], "--version") == 0)
-				return upt_cli_print_version();
-		}
-	}
+	/* --version takes the release's version; as the last argument, without a
+	 * value, it asks for the program's own version, except after "release",
+	 * where a missing value is far more likely a mistake */
+	if (argc > 1 && g_strcmp0(argv[argc - 1], "--version") == 0 &&
+	    !g_strv_contains((const gchar *const *)argv, "release"))
+		return upt_cli_print_version();
 
 	context = g_option_context_new(_("COMMAND [ARGUMENT]"));
 	g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
 	g_option_context_set_summary(
-	    context,
-	    _("Sign releases into an update repository.\n"
-	      "\n"
-	      "Commands:\n"
-	      "  keygen PREFIX    Make a signing key: PREFIX.secret and PREFIX.pub\n"
-	      "  release PATH     Publish a payload file, or a directory with --type tree\n"
-	      "                   (needs --repo, --key, --app, --version)\n"
-	      "  resign           Sign a channel again with a new serial and expiry\n"
-	      "                   (needs --repo, --key, --app)\n"
-	      "  list             List the applications, channels and releases (needs --repo)"));
+		context,
+		_("Sign releases into an update repository.\n"
+		  "\n"
+		  "Commands:\n"
+		  "  keygen PREFIX    Make a signing key: PREFIX.secret and PREFIX.pub\n"
+		  "  release PATH     Publish a payload file, or a directory with --type tree\n"
+		  "                   (needs --repo, --key, --app, --version)\n"
+		  "  resign           Sign a channel again with a new serial and expiry\n"
+		  "                   (needs --repo, --key, --app)\n"
+		  "  list             List the applications, channels and releases\n"
+		  "                   (needs --repo)"));
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return upt_cli_usage_error("%s", error->message);
 	if (opts.verbose)
 		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
-	if (command == NULL) {
-		if (argc > 1)
-			return upt_cli_usage_error(_("unknown command “%s”"), argv[1]);
+
+	/* the command is the first argument that is not an option or its value */
+	if (argc < 2)
 		return upt_cli_usage_error(_("no command given"));
-	}
+	command = argv[1];
+	if (!g_strv_contains(upt_publish_commands, command))
+		return upt_cli_usage_error(_("unknown command “%s”"), command);
 	if (!upt_publish_check_applicable(&opts, command, &error))
 		return upt_cli_usage_error("%s", error->message);
-	if (opts.channel == NULL)
+
+	/* defaults of what was not given; list shows every channel unless asked */
+	if (opts.channel == NULL && g_strcmp0(command, "list") != 0)
 		opts.channel = g_strdup("stable");
 	if (opts.component == NULL)
 		opts.component = g_strdup("main");
-
-	/* remaining arguments without the command itself */
-	{
-		g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-		gboolean seen = FALSE;
-		for (int i = 1; i < argc; i++) {
-			if (!seen && g_strcmp0(argv[i], command) == 0) {
-				seen = TRUE;
-				continue;
-			}
-			g_strv_builder_add(builder, argv[i]);
-		}
-		args = g_strv_builder_end(builder);
-	}
+	if (opts.rollout == UPT_PUBLISH_UNSET)
+		opts.rollout = 100;
+	if (opts.expires_days == UPT_PUBLISH_UNSET)
+		opts.expires_days = UPT_PUBLISH_DEFAULT_EXPIRES_DAYS;
+	if (opts.level == UPT_PUBLISH_UNSET)
+		opts.level = UPT_PUBLISH_DEFAULT_LEVEL;
 
 	if (g_strcmp0(command, "keygen") == 0)
-		return upt_publish_keygen(&opts, args);
+		return upt_publish_keygen(&opts, argv + 2);
 	if (g_strcmp0(command, "release") == 0)
-		return upt_publish_release(&opts, args);
+		return upt_publish_release(&opts, argv + 2);
 	if (g_strcmp0(command, "resign") == 0)
-		return upt_publish_resign(&opts, args);
-	return upt_publish_list(&opts, args);
+		return upt_publish_resign(&opts, argv + 2);
+	return upt_publish_list(&opts, argv + 2);
 }

@@ -36,17 +36,20 @@ main(int argc, char **argv)
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autofree gchar *url = NULL;
 	const GOptionEntry entries[] = {
-	    {"repo", 'r', 0, G_OPTION_ARG_FILENAME, &repo_dir, N_("Repository directory to serve"),
-	     N_("DIR")},
-	    {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
-	     N_("Address to listen on (default: 127.0.0.1)"), N_("ADDRESS")},
-	    {"port", 'p', 0, G_OPTION_ARG_INT, &port, N_("Port to listen on; 0 picks a free one"),
-	     N_("PORT")},
-	    {"poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval,
-	     N_("Poll interval suggested to clients, in seconds (default: none)"), N_("SECONDS")},
-	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log every request on stderr"), NULL},
-	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the program's version"), NULL},
-	    {NULL},
+		{"repo", 'r', 0, G_OPTION_ARG_FILENAME, &repo_dir,
+		 N_("Repository directory to serve"), N_("DIR")},
+		{"address", 'a', 0, G_OPTION_ARG_STRING, &address,
+		 N_("Address to listen on (default: 127.0.0.1)"), N_("ADDRESS")},
+		{"port", 'p', 0, G_OPTION_ARG_INT, &port,
+		 N_("Port to listen on; 0 picks a free one"), N_("PORT")},
+		{"poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval,
+		 N_("Poll interval suggested to clients, in seconds (default: none)"),
+		 N_("SECONDS")},
+		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log every request on stderr"),
+		 NULL},
+		{"version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the program's version"),
+		 NULL},
+		{NULL},
 	};
 
 	upt_cli_init("updater-server");
@@ -74,7 +77,8 @@ main(int argc, char **argv)
 		return upt_cli_fail(g_steal_pointer(&error));
 	server = upt_server_new(repo, (guint)poll_interval);
 	upt_server_set_verbose(server, verbose);
-	if (!upt_server_listen(server, address != NULL ? address : "127.0.0.1", (guint)port, &error))
+	if (!upt_server_listen(server, address != NULL ? address : "127.0.0.1", (guint)port,
+			       &error))
 		return upt_cli_fail(g_steal_pointer(&error));
 	url = upt_server_get_url(server);
 	/* the first line of stdout is the contract scripts and tests read */

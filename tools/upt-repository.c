@@ -57,11 +57,8 @@ upt_repository_open(const gchar *dir, gboolean create, GError **error)
 	if (create && !upd_file_mkdir_parents(abs, 0755, error))
 		return NULL;
 	if (!g_file_test(abs, G_FILE_TEST_IS_DIR)) {
-		g_set_error(error,
-			    UPD_ERROR,
-			    UPD_ERROR_NOT_FOUND,
-			    _("repository %s does not exist or is not a directory"),
-			    abs);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_NOT_FOUND,
+			    _("repository %s does not exist or is not a directory"), abs);
 		return NULL;
 	}
 	self->dir = g_steal_pointer(&abs);
@@ -117,18 +114,11 @@ upt_repository_read_manifest(UptRepository *self,
 
 	if (!g_file_get_contents(path, &contents, &len, &error_local)) {
 		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_NOT_FOUND,
+			g_set_error(error, UPD_ERROR, UPD_ERROR_NOT_FOUND,
 				    _("the repository has no channel %s of application %s"),
-				    channel,
-				    app_id);
+				    channel, app_id);
 		} else {
-			g_set_error(error,
-				    UPD_ERROR,
-				    UPD_ERROR_IO,
-				    _("cannot read %s: %s"),
-				    path,
+			g_set_error(error, UPD_ERROR, UPD_ERROR_IO, _("cannot read %s: %s"), path,
 				    error_local->message);
 		}
 		return NULL;

@@ -23,14 +23,14 @@
 
 struct _UptStaging {
 	GObject parent_instance;
-	UptRepository *repo;	    /* (owned) */
-	gchar *dir;		    /* (owned): the hidden staging directory */
+	UptRepository *repo; /* (owned) */
+	gchar *dir;	     /* (owned): the hidden staging directory */
 	gint level;
-	GPtrArray *manifests;	    /* (owned) (element-type UpdManifest): keep @known alive */
-	GHashTable *known;	    /* (owned): hex digest -> (unowned) const Updater__Object */
-	GPtrArray *objects;	    /* (owned): Updater__Object made here */
-	GPtrArray *new_paths;	    /* (owned) (element-type utf8): staged object paths */
-	gchar *manifest_relative;   /* (owned) (nullable) */
+	GPtrArray *manifests;	  /* (owned) (element-type UpdManifest): keep @known alive */
+	GHashTable *known;	  /* (owned): hex digest -> (unowned) const Updater__Object */
+	GPtrArray *objects;	  /* (owned): Updater__Object made here */
+	GPtrArray *new_paths;	  /* (owned) (element-type utf8): staged object paths */
+	gchar *manifest_relative; /* (owned) (nullable) */
 	gboolean committed;
 	guint64 new_bytes;
 };
@@ -153,11 +153,7 @@ upt_staging_read_chunk(int fd, guint8 *buf, gsize *len, const gchar *path, GErro
 static gboolean
 upt_staging_zstd_failed(GError **error, const gchar *src, gsize rc)
 {
-	g_set_error(error,
-		    UPD_ERROR,
-		    UPD_ERROR_FAILED,
-		    _("cannot compress %s: %s"),
-		    src,
+	g_set_error(error, UPD_ERROR, UPD_ERROR_FAILED, _("cannot compress %s: %s"), src,
 		    ZSTD_getErrorName(rc));
 	return FALSE;
 }
@@ -208,9 +204,7 @@ upt_staging_compress(UptStaging *self,
 		input = (ZSTD_inBuffer){inbuf, len, 0};
 		for (;;) {
 			ZSTD_outBuffer output = {outbuf, outcap, 0};
-			gsize rc = ZSTD_compressStream2(cctx,
-							&output,
-							&input,
+			gsize rc = ZSTD_compressStream2(cctx, &output, &input,
 							last ? ZSTD_e_end : ZSTD_e_continue);
 			if (ZSTD_isError(rc))
 				return upt_staging_zstd_failed(error, src, rc);
@@ -318,7 +312,8 @@ upt_staging_adopt_existing(UptStaging *self,
 			continue;
 		if (!upd_sha256_file(path, stored_sha256, &stored_size, cancellable, error))
 			return NULL;
-		if (!zstd && (stored_size != size || memcmp(stored_sha256, sha256, UPD_SHA256_LEN) != 0))
+		if (!zstd &&
+		    (stored_size != size || memcmp(stored_sha256, sha256, UPD_SHA256_LEN) != 0))
 			continue; /* damaged: store it again */
 		return upt_staging_new_object(self, sha256, size, zstd, stored_sha256, stored_size);
 	}
@@ -367,17 +362,12 @@ upt_staging_add_file(UptStaging *self, const gchar *path, GCancellable *cancella
 	objdir = g_path_get_dirname(zst_staged);
 	if (!upd_file_mkdir_parents(objdir, 0755, error))
 		return NULL;
-	if (!upt_staging_compress(self,
-				  path,
-				  zst_staged,
-				  size,
-				  stored_sha256,
-				  &stored_size,
-				  cancellable,
-				  error))
+	if (!upt_staging_compress(self, path, zst_staged, size, stored_sha256, &stored_size,
+				  cancellable, error))
 		return NULL;
 	if (stored_size < size) {
-		known = upt_staging_new_object(self, sha256, size, TRUE, stored_sha256, stored_size);
+		known = upt_staging_new_object(self, sha256, size, TRUE, stored_sha256,
+					       stored_size);
 		g_ptr_array_add(self->new_paths, g_steal_pointer(&zst_relative));
 	} else {
 		/* incompressible (already compressed archives): store as is */
@@ -424,22 +414,54 @@ upt_staging_set_manifest(UptStaging *self,
 	return TRUE;
 }
 
+/* creates @dir and its missing parents, recording each one created, so that
+ * a failed commit can remove exactly what it added */
+static gboolean
+upt_staging_mkdir_tracked(const gchar *dir, GPtrArray *created, GError **error)
+{
+	g_autofree gchar *parent = NULL;
+
+	if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	parent = g_path_get_dirname(dir);
+	if (g_strcmp0(parent, dir) != 0 && !upt_staging_mkdir_tracked(parent, created, error))
+		return FALSE;
+	if (g_mkdir(dir, 0755) != 0) {
+		upd_file_set_error_errno(error, errno, _("cannot create directory %s"), dir);
+		return FALSE;
+	}
+	g_ptr_array_add(created, g_strdup(dir));
+	return TRUE;
+}
+
+/* takes the repository back to how it was: moved objects, then the
+ * directories created for them, newest first */
 static void
-upt_staging_undo(UptStaging *self, GPtrArray *moved)
+upt_staging_undo(UptStaging *self, GPtrArray *moved, GPtrArray *created)
 {
 	for (guint i = 0; i < moved->len; i++) {
 		g_autofree gchar *path =
-		    upt_repository_build_path(self->repo, g_ptr_array_index(moved, i));
+			upt_repository_build_path(self->repo, g_ptr_array_index(moved, i));
 		g_unlink(path);
 	}
+	for (guint i = created->len; i > 0; i--)
+		g_rmdir(g_ptr_array_index(created, i - 1));
+}
+
+static gboolean
+upt_staging_fail(UptStaging *self, GPtrArray *moved, GPtrArray *created)
+{
+	upt_staging_undo(self, moved, created);
+	return FALSE;
 }
 
 /* Moves the new objects into the repository, then replaces the manifest.
- * On failure, objects already moved are removed again. */
+ * On failure, what was already moved or created is removed again. */
 gboolean
 upt_staging_commit(UptStaging *self, GError **error)
 {
 	g_autoptr(GPtrArray) moved = g_ptr_array_new();
+	g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GHashTable) dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autofree gchar *staged_manifest = NULL;
 	g_autofree gchar *manifest_path = NULL;
@@ -456,38 +478,33 @@ upt_staging_commit(UptStaging *self, GError **error)
 		g_autofree gchar *dst = upt_repository_build_path(self->repo, relative);
 		g_autofree gchar *dir = g_path_get_dirname(dst);
 
-		if (!upd_file_mkdir_parents(dir, 0755, error) || !upd_file_fsync_dir(dir, error)) {
-			upt_staging_undo(self, moved);
-			return FALSE;
-		}
+		if (!upt_staging_mkdir_tracked(dir, created, error))
+			return upt_staging_fail(self, moved, created);
 		if (rename(src, dst) != 0) {
 			upd_file_set_error_errno(error, errno, _("cannot move %s into place"), dst);
-			upt_staging_undo(self, moved);
-			return FALSE;
+			return upt_staging_fail(self, moved, created);
 		}
 		g_ptr_array_add(moved, (gpointer)relative);
 		g_hash_table_add(dirs, g_steal_pointer(&dir));
 	}
 	g_hash_table_iter_init(&iter, dirs);
 	while (g_hash_table_iter_next(&iter, &key, NULL)) {
-		if (!upd_file_fsync_dir(key, error)) {
-			upt_staging_undo(self, moved);
-			return FALSE;
-		}
+		g_autofree gchar *parent = g_path_get_dirname(key);
+		if (!upd_file_fsync_dir(key, error) || !upd_file_fsync_dir(parent, error))
+			return upt_staging_fail(self, moved, created);
 	}
 
 	staged_manifest = g_build_filename(self->dir, UPD_REPO_MANIFEST, NULL);
 	manifest_path = upt_repository_build_path(self->repo, self->manifest_relative);
 	manifest_dir = g_path_get_dirname(manifest_path);
-	if (!upd_file_mkdir_parents(manifest_dir, 0755, error)) {
-		upt_staging_undo(self, moved);
-		return FALSE;
-	}
+	if (!upt_staging_mkdir_tracked(manifest_dir, created, error))
+		return upt_staging_fail(self, moved, created);
 	if (rename(staged_manifest, manifest_path) != 0) {
-		upd_file_set_error_errno(error, errno, _("cannot move %s into place"), manifest_path);
-		upt_staging_undo(self, moved);
-		return FALSE;
+		upd_file_set_error_errno(error, errno, _("cannot move %s into place"),
+					 manifest_path);
+		return upt_staging_fail(self, moved, created);
 	}
+	/* from here on the publication is visible: never undo it */
 	self->committed = TRUE;
 	return upd_file_fsync_dir(manifest_dir, error);
 }

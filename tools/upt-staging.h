@@ -23,7 +23,10 @@ upt_staging_new(UptRepository *repo, gint compression_level, GError **error);
 void
 upt_staging_index_manifest(UptStaging *self, UpdManifest *manifest);
 const Updater__Object *
-upt_staging_add_file(UptStaging *self, const gchar *path, GCancellable *cancellable, GError **error);
+upt_staging_add_file(UptStaging *self,
+		     const gchar *path,
+		     GCancellable *cancellable,
+		     GError **error);
 gboolean
 upt_staging_set_manifest(UptStaging *self,
 			 const gchar *app_id,

@@ -32,10 +32,9 @@ usv_ctl_load_config(UsvCtlOptions *opts, GError **error)
 	GPtrArray *warnings;
 
 	if (opts->config == NULL) {
-		g_set_error_literal(error,
-				    UPD_ERROR,
-				    UPD_ERROR_INVALID_ARGUMENT,
-				    _("give the application's key file with --config FILE"));
+		g_set_error_literal(
+			error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			_("give the application's configuration file with --config FILE"));
 		return NULL;
 	}
 	config = upd_app_config_new_from_file(opts->config, error);
@@ -63,26 +62,22 @@ usv_ctl_check_to_variant(UpdAppConfig *config, UpdCheckResult *result)
 	for (guint i = 0; i < available->len; i++) {
 		UpdRelease *release = g_ptr_array_index(available, i);
 		const gchar *release_notes_language = NULL;
-		const gchar *release_notes = upd_release_get_notes(release, NULL, &release_notes_language);
+		const gchar *release_notes =
+			upd_release_get_notes(release, NULL, &release_notes_language);
 		GVariantDict rdict;
 
 		g_variant_dict_init(&rdict, NULL);
 		g_variant_dict_insert(&rdict, "version", "s", upd_release_get_version(release));
 		g_variant_dict_insert(&rdict, "mandatory", "b", upd_release_get_mandatory(release));
-		g_variant_dict_insert(&rdict,
-				      "rollout_percent",
-				      "u",
+		g_variant_dict_insert(&rdict, "rollout_percent", "u",
 				      upd_release_get_rollout_percent(release));
-		g_variant_dict_insert(&rdict,
-				      "published_at",
-				      "x",
+		g_variant_dict_insert(&rdict, "published_at", "x",
 				      upd_release_get_published_at(release));
-		g_variant_dict_insert(&rdict,
-				      "download_size",
-				      "t",
+		g_variant_dict_insert(&rdict, "download_size", "t",
 				      upd_release_get_download_size(release));
 		g_variant_dict_insert(&rdict, "release_notes", "ms", release_notes);
-		g_variant_dict_insert(&rdict, "release_notes_language", "ms", release_notes_language);
+		g_variant_dict_insert(&rdict, "release_notes_language", "ms",
+				      release_notes_language);
 		g_variant_builder_add_value(&releases, g_variant_dict_end(&rdict));
 	}
 	if (update != NULL)
@@ -92,15 +87,11 @@ usv_ctl_check_to_variant(UpdAppConfig *config, UpdCheckResult *result)
 	g_variant_dict_insert(&dict, "app_id", "s", upd_app_config_get_id(config));
 	g_variant_dict_insert(&dict, "channel", "s", upd_app_config_get_channel(config));
 	g_variant_dict_insert(&dict, "installed_version", "ms", installed);
-	g_variant_dict_insert(&dict,
-			      "available_version",
-			      "ms",
+	g_variant_dict_insert(&dict, "available_version", "ms",
 			      update != NULL ? upd_release_get_version(update) : NULL);
 	g_variant_dict_insert(&dict, "update_available", "b", update != NULL);
 	g_variant_dict_insert(&dict, "mandatory", "b", upd_check_result_get_mandatory(result));
-	g_variant_dict_insert(&dict,
-			      "download_size",
-			      "t",
+	g_variant_dict_insert(&dict, "download_size", "t",
 			      update != NULL ? upd_release_get_download_size(update) : 0);
 	g_variant_dict_insert(&dict, "release_notes", "ms", notes);
 	g_variant_dict_insert(&dict, "release_notes_language", "ms", notes_language);
@@ -108,7 +99,8 @@ usv_ctl_check_to_variant(UpdAppConfig *config, UpdCheckResult *result)
 	g_variant_dict_insert(&dict, "expires_at", "x", upd_manifest_get_expires_at(manifest));
 	g_variant_dict_insert(&dict, "key_id", "s", upd_manifest_get_key_id(manifest));
 	g_variant_dict_insert(&dict, "source_url", "s", upd_check_result_get_source_url(result));
-	g_variant_dict_insert(&dict, "poll_interval", "u", upd_check_result_get_poll_interval(result));
+	g_variant_dict_insert(&dict, "poll_interval", "u",
+			      upd_check_result_get_poll_interval(result));
 	g_variant_dict_insert_value(&dict, "releases", g_variant_builder_end(&releases));
 	return g_variant_dict_end(&dict);
 }
@@ -166,8 +158,7 @@ usv_ctl_check(UsvCtlOptions *opts, GCancellable *cancellable)
 	update = upd_check_result_get_update(result);
 	installed = upd_check_result_get_installed_version(result);
 	/* TRANSLATORS: "Application: org.example.App (channel stable)" */
-	g_print(_("Application:       %s (channel %s)\n"),
-		upd_app_config_get_id(config),
+	g_print(_("Application:       %s (channel %s)\n"), upd_app_config_get_id(config),
 		upd_app_config_get_channel(config));
 	g_print(_("Installed version: %s\n"), installed != NULL ? installed : _("none"));
 	if (update == NULL) {
@@ -179,9 +170,11 @@ usv_ctl_check(UsvCtlOptions *opts, GCancellable *cancellable)
 		const gchar *notes = upd_release_get_notes(update, NULL, &language);
 		g_autofree gchar *size = g_format_size(upd_release_get_download_size(update));
 
-		g_print(_("Available version: %s%s\n"),
-			upd_release_get_version(update),
-			upd_check_result_get_mandatory(result) ? _(" (mandatory)") : "");
+		if (upd_check_result_get_mandatory(result))
+			g_print(_("Available version: %s (mandatory)\n"),
+				upd_release_get_version(update));
+		else
+			g_print(_("Available version: %s\n"), upd_release_get_version(update));
 		g_print(_("Download size:     %s\n"), size);
 		if (notes != NULL) {
 			g_print(_("Release notes (%s):\n"), language);
@@ -207,24 +200,26 @@ main(int argc, char **argv)
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
 	const gchar *command;
 	const GOptionEntry entries[] = {
-	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config,
-	     N_("Work in-process on the application described by this key file"), N_("FILE")},
-	    {"json", 0, 0, G_OPTION_ARG_NONE, &opts.json, N_("Print one JSON object for scripts"),
-	     NULL},
-	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"), NULL},
-	    {"version", 0, 0, G_OPTION_ARG_NONE, &opts.version, N_("Print the program's version"),
-	     NULL},
-	    {NULL},
+		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config,
+		 N_("Work in-process on the application described by this configuration file"),
+		 N_("FILE")},
+		{"json", 0, 0, G_OPTION_ARG_NONE, &opts.json,
+		 N_("Print one JSON object for scripts"), NULL},
+		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"),
+		 NULL},
+		{"version", 0, 0, G_OPTION_ARG_NONE, &opts.version,
+		 N_("Print the program's version"), NULL},
+		{NULL},
 	};
 
 	upt_cli_init("updaterctl");
 	context = g_option_context_new(_("COMMAND"));
 	g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-	g_option_context_set_summary(context,
-				     _("Check for and apply application updates.\n"
-				       "\n"
-				       "Commands:\n"
-				       "  check    Ask the application's server what is available"));
+	g_option_context_set_summary(
+		context, _("Check for and apply application updates.\n"
+			   "\n"
+			   "Commands:\n"
+			   "  check    Ask the application's server what is available"));
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return upt_cli_usage_error("%s", error->message);
