@@ -412,8 +412,8 @@ upd_manifest_check_signatures(const Updater__SignedManifest *outer, GPtrArray *k
 		g_string_append(pinned, upd_key_get_id(g_ptr_array_index(keys, j)));
 	}
 	g_set_error(error, UPD_ERROR, UPD_ERROR_UNKNOWN_KEY,
-		    _("manifest is signed by %s, none of which is a pinned key (pinned: %s)"),
-		    seen->len > 0 ? seen->str : _("no key at all"), pinned->str);
+		    _("manifest is not signed by any pinned key (signing keys: %s; pinned: %s)"),
+		    seen->len > 0 ? seen->str : _("none"), pinned->str);
 	return NULL;
 }
 

@@ -107,13 +107,16 @@ upd_version_validate(const gchar *version, GError **error)
 		return FALSE;
 	}
 	len = strlen(version);
-	if (len > UPD_VERSION_MAX_LENGTH || !g_utf8_validate(version, -1, NULL)) {
-		/* show a valid, short beginning of what was given */
-		g_autofree gchar *shown = g_utf8_validate(version, -1, NULL)
-						  ? g_utf8_substring(version, 0, 40)
-						  : g_strdup("?");
+	if (!g_utf8_validate(version, -1, NULL)) {
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_VERSION,
+				    _("the version is not valid UTF-8 text"));
+		return FALSE;
+	}
+	if (len > UPD_VERSION_MAX_LENGTH) {
+		/* show a short beginning of what was given */
+		g_autofree gchar *shown = g_utf8_substring(version, 0, 40);
 		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_VERSION,
-			    _("a version is at most %u bytes of text; “%s…” is not"),
+			    _("a version is at most %u bytes long; “%s…” is longer"),
 			    (guint)UPD_VERSION_MAX_LENGTH, shown);
 		return FALSE;
 	}

@@ -486,13 +486,14 @@ test_key_rotation(Fixture *f, gconstpointer user_data)
 			fixture_config(f, f->server->url, new_public, NULL);
 		g_autoptr(UpdClient) client = upd_client_new(config);
 		g_autoptr(UpdCheckResult) result = check(client, NULL, &error);
+		g_auto(GStrv) parts = g_strsplit(new_public, ":", 3);
 		g_assert_no_error(error);
 		g_assert_cmpstr(upd_manifest_get_key_id(upd_check_result_get_manifest(result)), ==,
-				g_strsplit(new_public, ":", 3)[1]);
+				parts[1]);
 	}
 	/* the old key retired: a client pinning only it refuses, one pinning both accepts */
-	upd_test_run_ok(upd_test_program("UPDATER_PUBLISH"), "resign", "--repo", f->repo, "--app",
-			APP_ID, "--key", new_key, NULL);
+	g_free(upd_test_run_ok(upd_test_program("UPDATER_PUBLISH"), "resign", "--repo", f->repo,
+			       "--app", APP_ID, "--key", new_key, NULL));
 	{
 		g_autoptr(UpdAppConfig) config = fixture_config(f, f->server->url, NULL, NULL);
 		g_autoptr(UpdClient) client = upd_client_new(config);

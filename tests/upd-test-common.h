@@ -36,7 +36,7 @@ upd_test_run(const gchar *const *argv,
 	     gchar **err);
 /* like upd_test_run() with a varargs argv, asserting exit status 0 */
 gchar *
-upd_test_run_ok(const gchar *program, ...) G_GNUC_NULL_TERMINATED;
+upd_test_run_ok(const gchar *program, ...) G_GNUC_NULL_TERMINATED G_GNUC_WARN_UNUSED_RESULT;
 
 /* a real updater-server on 127.0.0.1, port 0 */
 typedef struct {

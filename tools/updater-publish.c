@@ -480,6 +480,8 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 			if (upd_version_compare(existing, opts->version) == 0)
 				return upt_cli_fail(g_error_new(
 					UPD_ERROR, UPD_ERROR_ALREADY_EXISTS,
+					/* TRANSLATORS: the last %s is how the equal version was
+					   spelled when it was published, e.g. 1.0 for 1.0.0 */
 					_("version %s of %s is already published on channel %s "
 					  "(as %s)"),
 					opts->version, opts->app_id, opts->channel, existing));
@@ -785,7 +787,7 @@ main(int argc, char **argv)
 		{"channel", 'c', 0, G_OPTION_ARG_STRING, &opts.channel,
 		 N_("Channel (default: stable)"), N_("CHANNEL")},
 		{"version", 0, 0, G_OPTION_ARG_STRING, &opts.version,
-		 N_("Version of the release to publish; without a value, print the program's "
+		 N_("With release: the version to publish; otherwise: print the program's "
 		    "version"),
 		 N_("VERSION")},
 		{"type", 't', 0, G_OPTION_ARG_STRING, &opts.type,
