@@ -3,7 +3,8 @@
 # walks through the product end to end in a temporary directory:
 #   a release engineer makes a signing key and publishes versions 1.0 and 2.0
 #   of an application into a repository; updater-server serves it on
-#   127.0.0.1; a client configured with the public key checks for updates.
+#   127.0.0.1; a client configured with the public key checks for updates
+#   and downloads what the newest release needs.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -98,7 +99,12 @@ step "6. The client checks: signature, serial and expiry verified"
 step "7. The same for scripts, as JSON, with the notes in Russian"
 LANGUAGE=ru "$ctl" check --config "$work/hello.conf" --json
 
-step "8. A manifest signed by somebody else is refused"
+step "8. Download what 2.0 needs: verified while it streams, resumable"
+"$ctl" --config "$work/hello.conf" download
+echo "(again: everything is in the cache already)"
+"$ctl" --config "$work/hello.conf" download --json | grep -E '"(cached|fetched|bytes_received)"'
+
+step "9. A manifest signed by somebody else is refused"
 "$publish" keygen "$work/intruder" > /dev/null 2>&1
 intruder_key=$(cat "$work/intruder.pub")
 sed "s|^PublicKey=.*|PublicKey=$intruder_key|" "$work/hello.conf" > "$work/wrong-key.conf"

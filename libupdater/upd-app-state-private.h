@@ -7,6 +7,8 @@
 
 #include <glib-object.h>
 
+#include "upd-pb-private.h"
+
 G_BEGIN_DECLS
 
 /* What libupdater remembers about one application between runs, in
@@ -29,5 +31,15 @@ upd_app_state_raise_highest_serial(UpdAppState *self,
 				   const gchar *channel,
 				   guint64 serial,
 				   GError **error);
+
+/* the release installed as @version, as its manifest described it: which
+ * file had which digest (written by a completed install) */
+Updater__Release *
+upd_app_state_load_installed_release(UpdAppState *self, const gchar *version, GError **error);
+gboolean
+upd_app_state_save_installed_release(UpdAppState *self,
+				     const gchar *version,
+				     const Updater__Release *release,
+				     GError **error);
 
 G_END_DECLS

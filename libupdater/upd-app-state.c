@@ -153,3 +153,49 @@ upd_app_state_raise_highest_serial(UpdAppState *self,
 	data = g_key_file_to_data(kf, &len, NULL);
 	return upd_file_replace_atomic(self->path, data, len, 0600, error);
 }
+
+static gchar *
+upd_app_state_installed_release_path(UpdAppState *self, const gchar *version)
+{
+	g_autofree gchar *name = g_strdup_printf("%s.release", version);
+	return g_build_filename(self->dir, "installed", name, NULL);
+}
+
+/* NULL without an error when there is no record */
+Updater__Release *
+upd_app_state_load_installed_release(UpdAppState *self, const gchar *version, GError **error)
+{
+	g_autofree gchar *path = upd_app_state_installed_release_path(self, version);
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GError) error_local = NULL;
+	Updater__Release *release;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &contents, &len, &error_local)) {
+		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return NULL;
+		g_set_error(error, UPD_ERROR, UPD_ERROR_IO, _("cannot read %s: %s"), path,
+			    error_local->message);
+		return NULL;
+	}
+	release = updater__release__unpack(NULL, len, (const guint8 *)contents);
+	if (release == NULL)
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA, _("%s is damaged"), path);
+	return release;
+}
+
+gboolean
+upd_app_state_save_installed_release(UpdAppState *self,
+				     const gchar *version,
+				     const Updater__Release *release,
+				     GError **error)
+{
+	g_autofree gchar *path = upd_app_state_installed_release_path(self, version);
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	g_autoptr(GBytes) bytes = upd_pb_pack((const ProtobufCMessage *)release);
+
+	if (!upd_file_mkdir_parents(dir, 0700, error))
+		return FALSE;
+	return upd_file_replace_atomic(path, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes),
+				       0600, error);
+}

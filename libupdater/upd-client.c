@@ -17,6 +17,7 @@
 #include "upd-i18n-private.h"
 #include "upd-manifest-private.h"
 #include "upd-pb-private.h"
+#include "upd-plan-private.h"
 #include "upd-repo-layout-private.h"
 #include "upd-rollout-private.h"
 #include "upd-version-common.h"
@@ -89,7 +90,7 @@ upd_client_new(UpdAppConfig *config)
 	self = g_object_new(UPD_TYPE_CLIENT, NULL);
 	self->config = g_object_ref(config);
 	self->state = upd_app_state_new(upd_app_config_get_id(config));
-	self->session = upd_http_session_new();
+	self->session = upd_http_session_new(60);
 	return self;
 }
 
@@ -625,4 +626,134 @@ upd_client_check_finish(UpdClient *self, GAsyncResult *res, GError **error)
 	if (result == NULL)
 		upd_error_convert(error);
 	return result;
+}
+
+typedef struct {
+	UpdManifest *manifest;	  /* (owned) */
+	UpdRelease *release;	  /* (owned) */
+	UpdAppState *state;	  /* (owned) */
+	gchar *installed_version; /* (owned) (nullable) */
+	gchar *installed_dir;	  /* (owned) (nullable) */
+} UpdClientPlanData;
+
+static void
+upd_client_plan_data_free(UpdClientPlanData *data)
+{
+	g_clear_object(&data->manifest);
+	g_clear_object(&data->release);
+	g_clear_object(&data->state);
+	g_free(data->installed_version);
+	g_free(data->installed_dir);
+	g_free(data);
+}
+
+static void
+upd_client_plan_thread(GTask *task,
+		       gpointer source_object,
+		       gpointer task_data,
+		       GCancellable *cancellable)
+{
+	UpdClientPlanData *data = task_data;
+	g_autoptr(Updater__Release) installed_release = NULL;
+	g_autoptr(GError) error = NULL;
+	UpdPlan *plan;
+
+	if (data->installed_version != NULL) {
+		installed_release = upd_app_state_load_installed_release(
+			data->state, data->installed_version, &error);
+		/* without the record, files at the same paths are still candidates */
+		if (error != NULL)
+			g_debug("plan: %s", error->message);
+		g_clear_error(&error);
+	}
+	plan = upd_plan_new(data->manifest, data->release, data->installed_version,
+			    data->installed_dir, installed_release, cancellable, &error);
+	if (plan == NULL) {
+		upd_error_convert(&error);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	g_task_return_pointer(task, plan, g_object_unref);
+}
+
+/**
+ * upd_client_plan_async:
+ * @self: an #UpdClient
+ * @result: the result of a check
+ * @release: (nullable): the release to plan for, %NULL for the newest offered
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the plan is ready
+ * @user_data: data for @callback
+ *
+ * Computes exactly which objects a release needs from the network: those
+ * neither in the download cache nor present, with the same digest, among the
+ * installed version's files (for a tree, every unchanged file is reused). The
+ * plan reports the bytes to download before any download starts. Installed
+ * files are hashed to be sure, so this reads the unchanged part of the
+ * installed version once.
+ *
+ * Since: 0.1
+ */
+void
+upd_client_plan_async(UpdClient *self,
+		      UpdCheckResult *result,
+		      UpdRelease *release,
+		      GCancellable *cancellable,
+		      GAsyncReadyCallback callback,
+		      gpointer user_data)
+{
+	g_autoptr(GTask) task = NULL;
+	UpdClientPlanData *data;
+	const gchar *installed;
+
+	g_return_if_fail(UPD_IS_CLIENT(self));
+	g_return_if_fail(UPD_IS_CHECK_RESULT(result));
+	g_return_if_fail(release == NULL || UPD_IS_RELEASE(release));
+
+	task = g_task_new(self, cancellable, callback, user_data);
+	g_task_set_source_tag(task, upd_client_plan_async);
+	if (release == NULL)
+		release = upd_check_result_get_update(result);
+	if (release == NULL) {
+		g_task_return_new_error(task, UPD_ERROR, UPD_ERROR_NOT_FOUND,
+					_("%s is up to date: there is nothing to download"),
+					upd_app_config_get_id(self->config));
+		return;
+	}
+	data = g_new0(UpdClientPlanData, 1);
+	data->manifest = g_object_ref(upd_check_result_get_manifest(result));
+	data->release = g_object_ref(release);
+	data->state = g_object_ref(self->state);
+	installed = upd_check_result_get_installed_version(result);
+	if (installed != NULL) {
+		data->installed_version = g_strdup(installed);
+		data->installed_dir = g_build_filename(upd_app_config_get_install_dir(self->config),
+						       "versions", installed, NULL);
+	}
+	g_task_set_task_data(task, data, (GDestroyNotify)upd_client_plan_data_free);
+	g_task_run_in_thread(task, upd_client_plan_thread);
+}
+
+/**
+ * upd_client_plan_finish:
+ * @self: an #UpdClient
+ * @res: the #GAsyncResult
+ * @error: (nullable): return location for a #GError
+ *
+ * Returns: (transfer full): the plan, or %NULL with %UPD_ERROR_NOT_FOUND when
+ *   there is nothing to update, or another %UPD_ERROR
+ *
+ * Since: 0.1
+ */
+UpdPlan *
+upd_client_plan_finish(UpdClient *self, GAsyncResult *res, GError **error)
+{
+	UpdPlan *plan;
+
+	g_return_val_if_fail(UPD_IS_CLIENT(self), NULL);
+	g_return_val_if_fail(g_task_is_valid(res, self), NULL);
+	plan = g_task_propagate_pointer(G_TASK(res), error);
+	if (plan == NULL)
+		upd_error_convert(error);
+	return plan;
 }

@@ -14,6 +14,7 @@
 #include "upd-app-config.h"
 #include "upd-build.h"
 #include "upd-check-result.h"
+#include "upd-plan.h"
 
 G_BEGIN_DECLS
 
@@ -50,5 +51,25 @@ UpdCheckResult *
 upd_client_check(UpdClient *self,
 		 GCancellable *cancellable,
 		 GError **error) G_GNUC_WARN_UNUSED_RESULT UPD_NONNULL(1);
+
+UPD_AVAILABLE_IN_ALL
+void
+upd_client_plan_async(UpdClient *self,
+		      UpdCheckResult *result,
+		      UpdRelease *release,
+		      GCancellable *cancellable,
+		      GAsyncReadyCallback callback,
+		      gpointer user_data) UPD_NONNULL(1, 2);
+UPD_AVAILABLE_IN_ALL
+UpdPlan *
+upd_client_plan_finish(UpdClient *self, GAsyncResult *res, GError **error) G_GNUC_WARN_UNUSED_RESULT
+	UPD_NONNULL(1, 2);
+UPD_AVAILABLE_IN_ALL
+UpdPlan *
+upd_client_plan(UpdClient *self,
+		UpdCheckResult *result,
+		UpdRelease *release,
+		GCancellable *cancellable,
+		GError **error) G_GNUC_WARN_UNUSED_RESULT UPD_NONNULL(1, 2);
 
 G_END_DECLS

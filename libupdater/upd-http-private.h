@@ -11,8 +11,14 @@ G_BEGIN_DECLS
 
 #define UPD_HTTP_CONTENT_TYPE_PROTOBUF "application/x-protobuf"
 
+/* a session for one thread: the environment's proxy settings (http_proxy,
+ * https_proxy, all_proxy, no_proxy) or else the system's, the system's trust
+ * store, no content decoding (byte ranges refer to the stored bytes), and
+ * @io_timeout seconds without progress on a socket before it fails */
 SoupSession *
-upd_http_session_new(void);
+upd_http_session_new(guint io_timeout);
+GProxyResolver *
+upd_http_proxy_resolver_new_from_env(void);
 
 /* Reads a whole body, refusing more than @max bytes (UPD_ERROR_TOO_LARGE):
  * a server cannot make the client buffer endless data. */

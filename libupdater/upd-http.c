@@ -15,12 +15,57 @@
 
 #define UPD_HTTP_READ_CHUNK (64 * 1024)
 
-SoupSession *
-upd_http_session_new(void)
+static const gchar *
+upd_http_getenv(const gchar *lower, const gchar *upper)
 {
-	/* libsoup uses the default GProxyResolver and the system's TLS database */
-	return soup_session_new_with_options("user-agent", "libupdater/" UPD_VERSION_STRING,
-					     "timeout", 60, "idle-timeout", 60, NULL);
+	const gchar *value = g_getenv(lower);
+	if (value == NULL || value[0] == '\0')
+		value = g_getenv(upper);
+	return value != NULL && value[0] != '\0' ? value : NULL;
+}
+
+/* The proxy the environment asks for, or NULL when it asks for none: then the
+ * default GProxyResolver (GNOME or libproxy settings through glib-networking)
+ * decides. */
+GProxyResolver *
+upd_http_proxy_resolver_new_from_env(void)
+{
+	const gchar *http = upd_http_getenv("http_proxy", "HTTP_PROXY");
+	const gchar *https = upd_http_getenv("https_proxy", "HTTPS_PROXY");
+	const gchar *all = upd_http_getenv("all_proxy", "ALL_PROXY");
+	const gchar *no_proxy = upd_http_getenv("no_proxy", "NO_PROXY");
+	g_auto(GStrv) ignore = NULL;
+	GProxyResolver *resolver;
+
+	if (http == NULL && https == NULL && all == NULL)
+		return NULL;
+	if (no_proxy != NULL) {
+		ignore = g_strsplit(no_proxy, ",", -1);
+		for (guint i = 0; ignore[i] != NULL; i++)
+			g_strstrip(ignore[i]);
+	}
+	resolver = g_simple_proxy_resolver_new(all, ignore);
+	if (http != NULL)
+		g_simple_proxy_resolver_set_uri_proxy(G_SIMPLE_PROXY_RESOLVER(resolver), "http",
+						      http);
+	if (https != NULL)
+		g_simple_proxy_resolver_set_uri_proxy(G_SIMPLE_PROXY_RESOLVER(resolver), "https",
+						      https);
+	return resolver;
+}
+
+SoupSession *
+upd_http_session_new(guint io_timeout)
+{
+	g_autoptr(GProxyResolver) resolver = upd_http_proxy_resolver_new_from_env();
+	SoupSession *session =
+		soup_session_new_with_options("user-agent", "libupdater/" UPD_VERSION_STRING,
+					      "timeout", io_timeout, "idle-timeout", 60, NULL);
+	if (resolver != NULL)
+		soup_session_set_proxy_resolver(session, resolver);
+	/* bytes on the wire are what the manifest's digests and sizes describe */
+	soup_session_remove_feature_by_type(session, SOUP_TYPE_CONTENT_DECODER);
+	return session;
 }
 
 typedef struct {

@@ -24,6 +24,7 @@ UPD_PB_DEFINE_UNPACKED_CLEANUP(Updater__Manifest, updater__manifest)
 UPD_PB_DEFINE_UNPACKED_CLEANUP(Updater__SignedManifest, updater__signed_manifest)
 UPD_PB_DEFINE_UNPACKED_CLEANUP(Updater__CheckRequest, updater__check_request)
 UPD_PB_DEFINE_UNPACKED_CLEANUP(Updater__CheckResponse, updater__check_response)
+UPD_PB_DEFINE_UNPACKED_CLEANUP(Updater__Release, updater__release)
 
 /* packs any message into a new GBytes */
 GBytes *

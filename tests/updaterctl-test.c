@@ -5,8 +5,11 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "upd-test-common.h"
 
@@ -35,6 +38,12 @@ fixture_setup(Fixture *f, gconstpointer user_data)
 	g_autofree gchar *install = NULL;
 
 	f->dir = upd_test_mkdtemp("ctl");
+	{
+		g_autofree gchar *state = g_build_filename(f->dir, "state", NULL);
+		g_autofree gchar *cache = g_build_filename(f->dir, "cache", NULL);
+		g_setenv("XDG_STATE_HOME", state, TRUE);
+		g_setenv("XDG_CACHE_HOME", cache, TRUE);
+	}
 	repo = g_build_filename(f->dir, "repo", NULL);
 	prefix = g_build_filename(f->dir, "key", NULL);
 	public_line = upd_test_keygen(prefix);
@@ -281,6 +290,140 @@ test_errors(Fixture *f, gconstpointer user_data)
 }
 
 static void
+test_download(Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *json = NULL;
+	JsonObject *object;
+	const gchar *cache_dir;
+	gint status;
+
+	status = ctl_run(NULL, &out, &err, "--config", f->config, "download", NULL);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_nonnull(strstr(out, APP_ID " 2.0: 1 of 1 objects to download"));
+	g_assert_nonnull(strstr(out, "everything verified"));
+	/* not a terminal: no progress bar */
+	g_assert_cmpstr(err, ==, "");
+
+	/* the second time, the object comes from the cache */
+	status = ctl_run(NULL, &json, NULL, "download", "--json", "--config", f->config, NULL);
+	g_assert_cmpint(status, ==, 0);
+	object = parse_object(parser, json);
+	g_assert_cmpstr(json_object_get_string_member(object, "version"), ==, "2.0");
+	g_assert_cmpint(json_object_get_int_member(object, "objects"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(object, "cached"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(object, "fetched"), ==, 0);
+	g_assert_cmpint(json_object_get_int_member(object, "download_size"), ==, 0);
+	g_assert_cmpint(json_object_get_int_member(object, "bytes_received"), ==, 0);
+	cache_dir = json_object_get_string_member(object, "cache_dir");
+	g_assert_true(g_str_has_prefix(cache_dir, g_getenv("XDG_CACHE_HOME")));
+}
+
+static void
+test_download_up_to_date(Fixture *f, gconstpointer user_data)
+{
+	g_autofree gchar *versions = g_build_filename(f->dir, "install", "versions", "2.0", NULL);
+	g_autofree gchar *current = g_build_filename(f->dir, "install", "current", NULL);
+	g_autofree gchar *out = NULL;
+
+	g_assert_cmpint(g_mkdir_with_parents(versions, 0755), ==, 0);
+	g_assert_cmpint(symlink("versions/2.0", current), ==, 0);
+	g_assert_cmpint(ctl_run(NULL, &out, NULL, "--config", f->config, "download", NULL), ==, 0);
+	g_assert_cmpstr(out, ==, APP_ID " is up to date (2.0): nothing to download.\n");
+}
+
+/* Ctrl-C: the download stops, the partial stays, the next run resumes */
+static void
+test_download_interrupted(Fixture *f, gconstpointer user_data)
+{
+	g_autofree gchar *dir = upd_test_mkdtemp("ctl-big");
+	g_autofree gchar *repo = g_build_filename(dir, "repo", NULL);
+	g_autofree gchar *prefix = g_build_filename(dir, "key", NULL);
+	g_autofree gchar *public_line = upd_test_keygen(prefix);
+	g_autofree gchar *key = g_strdup_printf("%s.secret", prefix);
+	g_autofree gchar *payload = g_build_filename(dir, "big.exe", NULL);
+	g_autofree gchar *config = g_build_filename(dir, "big.conf", NULL);
+	g_autofree gchar *cache = g_build_filename(dir, "cache", NULL);
+	g_autofree gchar *cache_env = g_strdup_printf("XDG_CACHE_HOME=%s", cache);
+	g_autofree gchar *partial = NULL;
+	g_autoptr(GString) data = g_string_new("#!/bin/sh\n");
+	g_autoptr(GRand) rand = g_rand_new_with_seed(7);
+	g_autoptr(UpdTestServer) server = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	const gchar *env[] = {cache_env, NULL};
+	JsonObject *object;
+	gint64 received;
+	struct stat st;
+
+	/* 2 MiB that zstd cannot shrink, at 256 KiB/s: about 8 s uninterrupted */
+	while (data->len < 2 * 1024 * 1024)
+		g_string_append_c(data, (gchar)g_rand_int_range(rand, 0, 256));
+	upd_test_write_file(payload, data->str, (gssize)data->len, 0755);
+	upd_test_publish(repo, key, APP_ID, "1.0", payload, NULL);
+	server = upd_test_server_start(repo, NULL);
+	g_free(upd_test_write_config(config, APP_ID, server->url, public_line,
+				     "BandwidthLimit=262144", NULL));
+
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_subprocess_launcher_setenv(launcher, "XDG_CACHE_HOME", cache, TRUE);
+	process = g_subprocess_launcher_spawn(launcher, &error, upd_test_program("UPDATERCTL"),
+					      "--config", config, "download", NULL);
+	g_assert_no_error(error);
+	/* wait until part of the object has arrived, then press Ctrl-C */
+	for (guint i = 0; i < 1000; i++) {
+		g_autofree gchar *found = NULL;
+		g_autoptr(GDir) objects = NULL;
+		g_autofree gchar *objects_path =
+			g_build_filename(cache, "updater", "objects", NULL);
+		const gchar *name;
+		objects = g_dir_open(objects_path, 0, NULL);
+		while (objects != NULL && (name = g_dir_read_name(objects)) != NULL) {
+			g_autofree gchar *sub = g_build_filename(objects_path, name, NULL);
+			g_autoptr(GDir) inner = g_dir_open(sub, 0, NULL);
+			const gchar *file;
+			while (inner != NULL && (file = g_dir_read_name(inner)) != NULL) {
+				if (g_str_has_suffix(file, ".partial"))
+					found = g_build_filename(sub, file, NULL);
+			}
+		}
+		if (found != NULL && stat(found, &st) == 0 && st.st_size > 512 * 1024) {
+			partial = g_steal_pointer(&found);
+			break;
+		}
+		g_usleep(10000);
+	}
+	g_assert_nonnull(partial);
+	g_subprocess_send_signal(process, SIGINT);
+	g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, NULL, &err, &error));
+	g_assert_no_error(error);
+	g_test_message("interrupted updaterctl said: %s", err);
+	g_assert_true(g_subprocess_get_if_exited(process));
+	g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 130);
+	g_assert_nonnull(strstr(err, "interrupted"));
+	g_assert_true(g_file_test(partial, G_FILE_TEST_EXISTS));
+
+	/* the next run resumes: it receives less than the whole object */
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(ctl_run(env, &out, &err, "--config", config, "download", "--json", NULL),
+			==, 0);
+	object = parse_object(parser, out);
+	received = json_object_get_int_member(object, "bytes_received");
+	g_test_message("second run received %" G_GINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes",
+		       received, data->len);
+	g_assert_cmpint(received, >, 0);
+	g_assert_cmpint(received, <, (gint64)data->len - 512 * 1024);
+	g_assert_false(g_file_test(partial, G_FILE_TEST_EXISTS));
+}
+
+static void
 test_version(Fixture *f, gconstpointer user_data)
 {
 	g_autofree gchar *out = NULL;
@@ -302,5 +445,11 @@ main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/updaterctl/version", Fixture, NULL, fixture_setup, test_version,
 		   fixture_teardown);
+	g_test_add("/updaterctl/download/basic", Fixture, NULL, fixture_setup, test_download,
+		   fixture_teardown);
+	g_test_add("/updaterctl/download/up-to-date", Fixture, NULL, fixture_setup,
+		   test_download_up_to_date, fixture_teardown);
+	g_test_add("/updaterctl/download/interrupted", Fixture, NULL, fixture_setup,
+		   test_download_interrupted, fixture_teardown);
 	return g_test_run();
 }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "upd-error.h"
@@ -80,4 +81,97 @@ upt_cli_print_version(void)
 {
 	g_print("%s %s\n", g_get_prgname(), PACKAGE_VERSION);
 	return UPT_EXIT_OK;
+}
+
+struct _UptCliProgress {
+	gchar *label;
+	gboolean active; /* stderr is a terminal */
+	gboolean drawn;
+};
+
+UptCliProgress *
+upt_cli_progress_new(const gchar *label)
+{
+	UptCliProgress *self = g_new0(UptCliProgress, 1);
+	self->label = g_strdup(label);
+	self->active = upt_cli_stderr_is_terminal();
+	return self;
+}
+
+static guint
+upt_cli_terminal_width(void)
+{
+	struct winsize ws;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+static gchar *
+upt_cli_format_eta(gint64 eta)
+{
+	if (eta < 0)
+		return g_strdup("--:--");
+	if (eta >= 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT ":%02d:%02d", eta / 3600,
+				       (gint)(eta / 60 % 60), (gint)(eta % 60));
+	return g_strdup_printf("%d:%02d", (gint)(eta / 60), (gint)(eta % 60));
+}
+
+/* the text of the bar, at most @width columns */
+gchar *
+upt_cli_format_progress(
+	const gchar *label, guint64 done, guint64 total, gdouble rate, gint64 eta, guint width)
+{
+	g_autofree gchar *done_str = g_format_size(done);
+	g_autofree gchar *total_str = g_format_size(total);
+	g_autofree gchar *rate_str = g_format_size((guint64)MAX(rate, 0));
+	g_autofree gchar *eta_str = upt_cli_format_eta(eta);
+	g_autofree gchar *tail = NULL;
+	g_autoptr(GString) line = g_string_new(label);
+	guint percent = total > 0 ? (guint)(MIN(done, total) * 100 / total) : 100;
+	glong used;
+	glong bar;
+
+	/* TRANSLATORS: progress: "45%  5.6 MB of 12.3 MB  1.2 MB/s  0:06 left" */
+	tail = g_strdup_printf(_("%3u%%  %s of %s  %s/s  %s left"), percent, done_str, total_str,
+			       rate_str, eta_str);
+	used = g_utf8_strlen(label, -1) + 4 + g_utf8_strlen(tail, -1);
+	bar = MIN((glong)width - used - 1, 40);
+	if (bar >= 5) {
+		glong filled = total > 0 ? (glong)(bar * MIN(done, total) / total) : bar;
+		g_string_append(line, " [");
+		for (glong i = 0; i < bar; i++)
+			g_string_append_c(line, i < filled ? '#' : '.');
+		g_string_append(line, "] ");
+	} else {
+		g_string_append_c(line, ' ');
+	}
+	g_string_append(line, tail);
+	return g_string_free(g_steal_pointer(&line), FALSE);
+}
+
+void
+upt_cli_progress_update(UptCliProgress *self, guint64 done, guint64 total, gdouble rate, gint64 eta)
+{
+	g_autofree gchar *text = NULL;
+
+	if (!self->active)
+		return;
+	text = upt_cli_format_progress(self->label, done, total, rate, eta,
+				       upt_cli_terminal_width());
+	/* carriage return, the bar, clear to the end of the line */
+	g_printerr("\r%s\033[K", text);
+	self->drawn = TRUE;
+}
+
+void
+upt_cli_progress_free(UptCliProgress *self)
+{
+	if (self == NULL)
+		return;
+	if (self->drawn)
+		g_printerr("\r\033[K");
+	g_free(self->label);
+	g_free(self);
 }

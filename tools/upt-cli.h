@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define UPT_EXIT_OK    0
 #define UPT_EXIT_ERROR 1
 #define UPT_EXIT_USAGE 2
+/* interrupted by SIGINT, as shells report it */
+#define UPT_EXIT_INTERRUPTED 130
 
 void
 upt_cli_init(const gchar *prgname);
@@ -30,5 +32,23 @@ gboolean
 upt_cli_stderr_is_terminal(void);
 int
 upt_cli_print_version(void);
+
+/* A one-line progress bar for a terminal's stderr, redrawn in place:
+ * "label [#####.....]  45%  5.6 MB of 12.3 MB  1.2 MB/s  0:06 left".
+ * Does nothing when stderr is not a terminal. */
+typedef struct _UptCliProgress UptCliProgress;
+
+UptCliProgress *
+upt_cli_progress_new(const gchar *label);
+void
+upt_cli_progress_update(
+	UptCliProgress *self, guint64 done, guint64 total, gdouble rate, gint64 eta);
+/* erases the bar, leaving the line clean for the final message */
+void
+upt_cli_progress_free(UptCliProgress *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UptCliProgress, upt_cli_progress_free)
+gchar *
+upt_cli_format_progress(
+	const gchar *label, guint64 done, guint64 total, gdouble rate, gint64 eta, guint width);
 
 G_END_DECLS

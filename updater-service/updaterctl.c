@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 
 #include "upd-i18n-private.h"
+#include "upd-paths-private.h"
 #include "updater.h"
 #include "upt-cli.h"
 
@@ -184,6 +185,137 @@ usv_ctl_check(UsvCtlOptions *opts, GCancellable *cancellable)
 	return UPT_EXIT_OK;
 }
 
+static void
+usv_ctl_progress_cb(UpdDownloader *downloader,
+		    guint64 done,
+		    guint64 total,
+		    gdouble rate,
+		    gint64 eta,
+		    gpointer user_data)
+{
+	upt_cli_progress_update(user_data, done, total, rate, eta);
+}
+
+static GVariant *
+usv_ctl_download_to_variant(UpdAppConfig *config,
+			    UpdPlan *plan,
+			    UpdDownloader *downloader,
+			    gboolean up_to_date,
+			    const gchar *installed)
+{
+	g_autofree gchar *cache = upd_paths_cache_dir();
+	GVariantDict dict;
+
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "app_id", "s", upd_app_config_get_id(config));
+	g_variant_dict_insert(&dict, "channel", "s", upd_app_config_get_channel(config));
+	g_variant_dict_insert(&dict, "installed_version", "ms", installed);
+	g_variant_dict_insert(&dict, "update_available", "b", !up_to_date);
+	g_variant_dict_insert(&dict, "version", "ms",
+			      plan != NULL ? upd_release_get_version(upd_plan_get_release(plan))
+					   : NULL);
+	g_variant_dict_insert(&dict, "objects", "u",
+			      plan != NULL ? upd_plan_get_n_objects(plan) : 0);
+	g_variant_dict_insert(&dict, "fetched", "u", plan != NULL ? upd_plan_get_n_fetch(plan) : 0);
+	g_variant_dict_insert(&dict, "cached", "u", plan != NULL ? upd_plan_get_n_cached(plan) : 0);
+	g_variant_dict_insert(&dict, "reused", "u", plan != NULL ? upd_plan_get_n_reused(plan) : 0);
+	g_variant_dict_insert(&dict, "download_size", "t",
+			      plan != NULL ? upd_plan_get_download_size(plan) : 0);
+	g_variant_dict_insert(&dict, "bytes_received", "t",
+			      downloader != NULL ? upd_downloader_get_bytes_received(downloader)
+						 : 0);
+	g_variant_dict_insert(&dict, "cache_dir", "s", cache);
+	return g_variant_dict_end(&dict);
+}
+
+static int
+usv_ctl_download(UsvCtlOptions *opts, GCancellable *cancellable)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(UpdAppConfig) config = NULL;
+	g_autoptr(UpdClient) client = NULL;
+	g_autoptr(UpdCheckResult) result = NULL;
+	g_autoptr(UpdPlan) plan = NULL;
+	g_autoptr(UpdDownloader) downloader = NULL;
+	g_autoptr(UptCliProgress) progress = NULL;
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autoptr(GAsyncResult) res_plan = NULL;
+	g_autoptr(GAsyncResult) res_download = NULL;
+	g_autofree gchar *size = NULL;
+	g_autofree gchar *label = NULL;
+	UpdRelease *update;
+	const gchar *installed;
+	gboolean ok;
+
+	config = usv_ctl_load_config(opts, &error);
+	if (config == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	client = upd_client_new(config);
+	upd_client_check_async(client, cancellable, usv_ctl_async_cb, &res);
+	result = upd_client_check_finish(client, usv_ctl_wait(&res), &error);
+	if (result == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	update = upd_check_result_get_update(result);
+	installed = upd_check_result_get_installed_version(result);
+	if (update == NULL) {
+		if (opts->json)
+			upt_cli_print_json(
+				usv_ctl_download_to_variant(config, NULL, NULL, TRUE, installed));
+		else
+			g_print(_("%s is up to date (%s): nothing to download.\n"),
+				upd_app_config_get_id(config),
+				installed != NULL ? installed : _("none"));
+		return UPT_EXIT_OK;
+	}
+
+	upd_client_plan_async(client, result, update, cancellable, usv_ctl_async_cb, &res_plan);
+	plan = upd_client_plan_finish(client, usv_ctl_wait(&res_plan), &error);
+	if (plan == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	size = g_format_size(upd_plan_get_download_size(plan));
+	if (!opts->json) {
+		/* TRANSLATORS: "org.example.App 2.0: 3 of 1000 objects to download (12.3 kB);
+		   997 reused from the installed version, 0 in the download cache" */
+		g_print(_("%s %s: %u of %u objects to download (%s); %u reused from the installed "
+			  "version, %u in the download cache\n"),
+			upd_app_config_get_id(config), upd_release_get_version(update),
+			upd_plan_get_n_fetch(plan), upd_plan_get_n_objects(plan), size,
+			upd_plan_get_n_reused(plan), upd_plan_get_n_cached(plan));
+	}
+
+	downloader = upd_downloader_new(config);
+	label = g_strdup_printf("%s %s", upd_app_config_get_id(config),
+				upd_release_get_version(update));
+	progress = upt_cli_progress_new(label);
+	g_signal_connect(downloader, "progress", G_CALLBACK(usv_ctl_progress_cb), progress);
+	upd_downloader_download_async(downloader, plan, cancellable, usv_ctl_async_cb,
+				      &res_download);
+	ok = upd_downloader_download_finish(downloader, usv_ctl_wait(&res_download), &error);
+	g_clear_pointer(&progress, upt_cli_progress_free);
+	if (!ok) {
+		if (g_error_matches(error, UPD_ERROR, UPD_ERROR_CANCELLED)) {
+			g_printerr(
+				_("%s: interrupted; what was downloaded is kept, run the command "
+				  "again to resume\n"),
+				g_get_prgname());
+			return UPT_EXIT_INTERRUPTED;
+		}
+		return upt_cli_fail(g_steal_pointer(&error));
+	}
+	if (opts->json) {
+		upt_cli_print_json(
+			usv_ctl_download_to_variant(config, plan, downloader, FALSE, installed));
+	} else {
+		g_autofree gchar *received =
+			g_format_size(upd_downloader_get_bytes_received(downloader));
+		g_autofree gchar *cache = upd_paths_cache_dir();
+		g_print(_("Downloaded %s %s: %s received, everything verified, in %s.\n"),
+			upd_app_config_get_id(config), upd_release_get_version(update), received,
+			cache);
+	}
+	return UPT_EXIT_OK;
+}
+
 static gboolean
 usv_ctl_interrupt_cb(gpointer user_data)
 {
@@ -219,7 +351,8 @@ main(int argc, char **argv)
 		context, _("Check for and apply application updates.\n"
 			   "\n"
 			   "Commands:\n"
-			   "  check    Ask the application's server what is available"));
+			   "  check       Ask the application's server what is available\n"
+			   "  download    Check, then download and verify what the update needs"));
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return upt_cli_usage_error("%s", error->message);
@@ -239,5 +372,7 @@ main(int argc, char **argv)
 
 	if (g_strcmp0(command, "check") == 0)
 		return usv_ctl_check(&opts, cancellable);
+	if (g_strcmp0(command, "download") == 0)
+		return usv_ctl_download(&opts, cancellable);
 	return upt_cli_usage_error(_("unknown command “%s”"), command);
 }

@@ -1,0 +1,476 @@
+/*
+ * Copyright 2026 The libupdater authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "upd-downloader.h"
+#include "upd-error-private.h"
+#include "upd-fetch-private.h"
+#include "upd-http-private.h"
+#include "upd-i18n-private.h"
+#include "upd-manifest-private.h"
+#include "upd-plan-private.h"
+
+#define UPD_DOWNLOADER_DEFAULT_PARALLEL	     4
+#define UPD_DOWNLOADER_DEFAULT_STALL_TIMEOUT 30
+#define UPD_DOWNLOADER_PROGRESS_INTERVAL_MS  250
+
+/**
+ * UpdDownloader:
+ *
+ * Downloads the objects of an #UpdPlan into the content-addressed cache
+ * `$XDG_CACHE_HOME/updater/objects/`, several at a time, resuming partial
+ * downloads, verifying every byte and honouring the application's bandwidth
+ * limit. One downloader per application shares that limit between its
+ * downloads.
+ */
+struct _UpdDownloader {
+	GObject parent_instance;
+	UpdAppConfig *config;	 /* (owned) */
+	UpdRateLimiter *limiter; /* (owned) (nullable): NULL without a limit */
+	guint max_parallel;
+	guint stall_timeout;
+	UpdFetchPolicy policy;
+	guint64 bytes_received;
+};
+
+enum {
+	SIGNAL_PROGRESS,
+	N_SIGNALS,
+};
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE(UpdDownloader, upd_downloader, G_TYPE_OBJECT)
+
+static void
+upd_downloader_finalize(GObject *object)
+{
+	UpdDownloader *self = UPD_DOWNLOADER(object);
+	g_clear_object(&self->config);
+	g_clear_pointer(&self->limiter, upd_rate_limiter_unref);
+	G_OBJECT_CLASS(upd_downloader_parent_class)->finalize(object);
+}
+
+static void
+upd_downloader_class_init(UpdDownloaderClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	object_class->finalize = upd_downloader_finalize;
+
+	/**
+	 * UpdDownloader::progress:
+	 * @self: the downloader
+	 * @done: bytes of the planned download present so far
+	 * @total: bytes the plan downloads
+	 * @rate: current transfer rate in bytes per second
+	 * @eta: seconds until the download is complete, -1 when unknown
+	 *
+	 * Reports progress at most four times a second, and once more at the end.
+	 *
+	 * Since: 0.1
+	 */
+	signals[SIGNAL_PROGRESS] = g_signal_new(
+		"progress", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+		G_TYPE_NONE, 4, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_DOUBLE, G_TYPE_INT64);
+}
+
+static void
+upd_downloader_init(UpdDownloader *self)
+{
+	self->max_parallel = UPD_DOWNLOADER_DEFAULT_PARALLEL;
+	self->stall_timeout = UPD_DOWNLOADER_DEFAULT_STALL_TIMEOUT;
+	self->policy.max_attempts = 5;
+	self->policy.retry_delay_ms = 500;
+	self->policy.max_delay_ms = 30000;
+}
+
+/**
+ * upd_downloader_new:
+ * @config: the application's configuration (endpoint, mirrors, bandwidth limit)
+ *
+ * Returns: (transfer full): a new #UpdDownloader
+ *
+ * Since: 0.1
+ */
+UpdDownloader *
+upd_downloader_new(UpdAppConfig *config)
+{
+	UpdDownloader *self;
+
+	g_return_val_if_fail(UPD_IS_APP_CONFIG(config), NULL);
+	self = g_object_new(UPD_TYPE_DOWNLOADER, NULL);
+	self->config = g_object_ref(config);
+	if (upd_app_config_get_bandwidth_limit(config) > 0)
+		self->limiter = upd_rate_limiter_new(upd_app_config_get_bandwidth_limit(config));
+	return self;
+}
+
+/**
+ * upd_downloader_set_max_parallel:
+ * @self: an #UpdDownloader
+ * @max_parallel: how many objects to download at once (default 4)
+ *
+ * Since: 0.1
+ */
+void
+upd_downloader_set_max_parallel(UpdDownloader *self, guint max_parallel)
+{
+	g_return_if_fail(UPD_IS_DOWNLOADER(self));
+	self->max_parallel = CLAMP(max_parallel, 1, 32);
+}
+
+/**
+ * upd_downloader_set_stall_timeout:
+ * @self: an #UpdDownloader
+ * @seconds: how long a connection may deliver nothing before it is given up
+ *   and retried (default 30)
+ *
+ * Since: 0.1
+ */
+void
+upd_downloader_set_stall_timeout(UpdDownloader *self, guint seconds)
+{
+	g_return_if_fail(UPD_IS_DOWNLOADER(self));
+	self->stall_timeout = MAX(seconds, 1);
+}
+
+/**
+ * upd_downloader_set_retry_policy:
+ * @self: an #UpdDownloader
+ * @max_attempts: attempts per server that make no progress before the next
+ *   server is tried (default 5)
+ * @first_delay_ms: pause after the first failure, doubled after each further
+ *   one, with ±25% jitter (default 500)
+ * @max_delay_ms: longest pause (default 30000)
+ *
+ * Since: 0.1
+ */
+void
+upd_downloader_set_retry_policy(UpdDownloader *self,
+				guint max_attempts,
+				guint first_delay_ms,
+				guint max_delay_ms)
+{
+	g_return_if_fail(UPD_IS_DOWNLOADER(self));
+	self->policy.max_attempts = MAX(max_attempts, 1);
+	self->policy.retry_delay_ms = first_delay_ms;
+	self->policy.max_delay_ms = MAX(max_delay_ms, first_delay_ms);
+}
+
+/**
+ * upd_downloader_get_bytes_received:
+ * @self: an #UpdDownloader
+ *
+ * Returns: the bytes received from servers during the last download
+ *
+ * Since: 0.1
+ */
+guint64
+upd_downloader_get_bytes_received(UpdDownloader *self)
+{
+	g_return_val_if_fail(UPD_IS_DOWNLOADER(self), 0);
+	return self->bytes_received;
+}
+
+/* One download: a queue of objects shared by the worker threads. */
+typedef struct {
+	UpdDownloader *self;	   /* (owned) */
+	UpdPlan *plan;		   /* (owned): keeps the objects alive */
+	GPtrArray *objects;	   /* (owned) (element-type Updater__Object) (unowned elements) */
+	GPtrArray *base_urls;	   /* (owned) (element-type utf8) */
+	GTask *task;		   /* (owned): the caller's */
+	GCancellable *cancellable; /* (owned): stops every worker */
+	GCancellable *user_cancellable; /* (owned) (nullable) */
+	gulong user_cancel_id;
+	GMutex lock;
+	guint next;
+	guint running;
+	GError *error; /* (owned) (nullable): the first failure */
+	UpdFetchCounters counters;
+	guint64 total;
+	GSource *progress_source; /* (owned) */
+	gint64 last_time;
+	guint64 last_network;
+	gdouble rate;
+	UpdRateLimiter *limiter; /* (owned) (nullable) */
+	UpdFetchPolicy policy;
+	guint stall_timeout;
+} UpdDownloadJob;
+
+static void
+upd_download_job_clear(gpointer data)
+{
+	UpdDownloadJob *job = data;
+
+	if (job->user_cancellable != NULL)
+		g_cancellable_disconnect(job->user_cancellable, job->user_cancel_id);
+	g_clear_object(&job->user_cancellable);
+	if (job->progress_source != NULL) {
+		g_source_destroy(job->progress_source);
+		g_source_unref(job->progress_source);
+	}
+	g_clear_object(&job->cancellable);
+	g_clear_object(&job->task);
+	g_clear_object(&job->plan);
+	g_clear_object(&job->self);
+	g_ptr_array_unref(job->objects);
+	g_ptr_array_unref(job->base_urls);
+	g_clear_error(&job->error);
+	g_clear_pointer(&job->limiter, upd_rate_limiter_unref);
+	g_mutex_clear(&job->lock);
+	g_mutex_clear(&job->counters.lock);
+}
+
+static UpdDownloadJob *
+upd_download_job_ref(UpdDownloadJob *job)
+{
+	return g_atomic_rc_box_acquire(job);
+}
+
+static void
+upd_download_job_unref(UpdDownloadJob *job)
+{
+	g_atomic_rc_box_release_full(job, upd_download_job_clear);
+}
+
+static void
+upd_download_job_emit_progress(UpdDownloadJob *job)
+{
+	gint64 now = g_get_monotonic_time();
+	guint64 done;
+	guint64 network;
+	gint64 eta = -1;
+
+	g_mutex_lock(&job->counters.lock);
+	done = job->counters.done;
+	network = job->counters.network;
+	g_mutex_unlock(&job->counters.lock);
+	if (now > job->last_time) {
+		gdouble instant = (gdouble)(network - job->last_network) * G_USEC_PER_SEC /
+				  (gdouble)(now - job->last_time);
+		/* smoothed, so that the rate and the ETA do not jump about */
+		job->rate = job->rate == 0 ? instant : 0.7 * job->rate + 0.3 * instant;
+	}
+	job->last_time = now;
+	job->last_network = network;
+	if (done >= job->total)
+		eta = 0;
+	else if (job->rate > 1)
+		eta = (gint64)((gdouble)(job->total - done) / job->rate) + 1;
+	g_signal_emit(job->self, signals[SIGNAL_PROGRESS], 0, MIN(done, job->total), job->total,
+		      job->rate, eta);
+}
+
+static gboolean
+upd_download_job_progress_cb(gpointer user_data)
+{
+	upd_download_job_emit_progress(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+upd_download_job_user_cancelled_cb(GCancellable *user_cancellable, gpointer user_data)
+{
+	UpdDownloadJob *job = user_data;
+	g_cancellable_cancel(job->cancellable);
+}
+
+/* runs in a worker thread: takes objects from the queue until it is empty,
+ * cancelled, or something failed */
+static void
+upd_download_worker_thread(GTask *worker,
+			   gpointer source_object,
+			   gpointer task_data,
+			   GCancellable *unused)
+{
+	UpdDownloadJob *job = task_data;
+	g_autoptr(SoupSession) session = upd_http_session_new(job->stall_timeout);
+
+	for (;;) {
+		const Updater__Object *object = NULL;
+		g_autoptr(GError) error = NULL;
+
+		g_mutex_lock(&job->lock);
+		if (job->next < job->objects->len && job->error == NULL &&
+		    !g_cancellable_is_cancelled(job->cancellable))
+			object = g_ptr_array_index(job->objects, job->next++);
+		g_mutex_unlock(&job->lock);
+		if (object == NULL)
+			break;
+		if (!upd_fetch_object(object, job->base_urls, session, job->limiter, &job->policy,
+				      &job->counters, job->cancellable, &error)) {
+			g_mutex_lock(&job->lock);
+			if (job->error == NULL)
+				job->error = g_steal_pointer(&error);
+			g_mutex_unlock(&job->lock);
+			/* the other workers stop too; their partials stay for a resume */
+			g_cancellable_cancel(job->cancellable);
+			break;
+		}
+	}
+	g_task_return_boolean(worker, TRUE);
+}
+
+static void
+upd_download_worker_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	UpdDownloadJob *job = user_data;
+	GError *error;
+
+	if (--job->running > 0) {
+		upd_download_job_unref(job);
+		return;
+	}
+	upd_download_job_emit_progress(job);
+	g_mutex_lock(&job->counters.lock);
+	job->self->bytes_received = job->counters.network;
+	g_mutex_unlock(&job->counters.lock);
+
+	if (job->user_cancellable != NULL && g_cancellable_is_cancelled(job->user_cancellable)) {
+		g_task_return_new_error(job->task, UPD_ERROR, UPD_ERROR_CANCELLED,
+					_("the download was cancelled; what was received is kept "
+					  "for the next attempt"));
+	} else if (job->error != NULL) {
+		error = g_steal_pointer(&job->error);
+		upd_error_convert(&error);
+		g_task_return_error(job->task, error);
+	} else {
+		g_task_return_boolean(job->task, TRUE);
+	}
+	upd_download_job_unref(job);
+}
+
+static void
+upd_downloader_add_base_url(GPtrArray *base_urls, const gchar *url)
+{
+	g_autofree gchar *normalised =
+		g_str_has_suffix(url, "/") ? g_strdup(url) : g_strdup_printf("%s/", url);
+	for (guint i = 0; i < base_urls->len; i++) {
+		if (g_strcmp0(g_ptr_array_index(base_urls, i), normalised) == 0)
+			return;
+	}
+	g_ptr_array_add(base_urls, g_steal_pointer(&normalised));
+}
+
+/**
+ * upd_downloader_download_async:
+ * @self: an #UpdDownloader
+ * @plan: what to download, from upd_client_plan_async()
+ * @cancellable: (nullable): a #GCancellable; what was received is kept
+ * @callback: called when every object is in the cache, or on the first failure
+ * @user_data: data for @callback
+ *
+ * Downloads the objects @plan marks for fetching into the cache, at most
+ * #UpdDownloader:max-parallel at a time. Each object is tried from the
+ * application's endpoint, then the manifest's mirrors in their order, then
+ * the mirrors of the application's configuration. Emits
+ * #UpdDownloader::progress.
+ *
+ * Since: 0.1
+ */
+void
+upd_downloader_download_async(UpdDownloader *self,
+			      UpdPlan *plan,
+			      GCancellable *cancellable,
+			      GAsyncReadyCallback callback,
+			      gpointer user_data)
+{
+	g_autoptr(GTask) task = NULL;
+	UpdDownloadJob *job;
+	GPtrArray *items;
+	GPtrArray *mirrors;
+	guint workers;
+
+	g_return_if_fail(UPD_IS_DOWNLOADER(self));
+	g_return_if_fail(UPD_IS_PLAN(plan));
+	g_return_if_fail(cancellable == NULL || G_IS_CANCELLABLE(cancellable));
+
+	task = g_task_new(self, cancellable, callback, user_data);
+	g_task_set_source_tag(task, upd_downloader_download_async);
+	/* a cancelled download reports UPD_ERROR_CANCELLED itself, with what was kept */
+	g_task_set_check_cancellable(task, FALSE);
+
+	job = g_atomic_rc_box_new0(UpdDownloadJob);
+	g_mutex_init(&job->lock);
+	g_mutex_init(&job->counters.lock);
+	job->self = g_object_ref(self);
+	job->plan = g_object_ref(plan);
+	job->task = g_object_ref(task);
+	job->cancellable = g_cancellable_new();
+	job->policy = self->policy;
+	job->stall_timeout = self->stall_timeout;
+	job->limiter = self->limiter != NULL ? upd_rate_limiter_ref(self->limiter) : NULL;
+	job->objects = g_ptr_array_new();
+	job->base_urls = g_ptr_array_new_with_free_func(g_free);
+	job->last_time = g_get_monotonic_time();
+	items = upd_plan_get_items(plan);
+	for (guint i = 0; i < items->len; i++) {
+		UpdPlanItem *item = g_ptr_array_index(items, i);
+		if (item->action != UPD_PLAN_ACTION_FETCH)
+			continue;
+		g_ptr_array_add(job->objects, (gpointer)item->object);
+		job->total += item->object->stored_size;
+	}
+	upd_downloader_add_base_url(job->base_urls, upd_app_config_get_endpoint(self->config));
+	mirrors = upd_manifest_get_mirrors(upd_plan_get_manifest(plan));
+	for (guint i = 0; i < mirrors->len; i++)
+		upd_downloader_add_base_url(job->base_urls, g_ptr_array_index(mirrors, i));
+	mirrors = upd_app_config_get_mirrors(self->config);
+	for (guint i = 0; i < mirrors->len; i++)
+		upd_downloader_add_base_url(job->base_urls, g_ptr_array_index(mirrors, i));
+	if (cancellable != NULL) {
+		job->user_cancellable = g_object_ref(cancellable);
+		job->user_cancel_id = g_cancellable_connect(
+			cancellable, G_CALLBACK(upd_download_job_user_cancelled_cb), job, NULL);
+	}
+	self->bytes_received = 0;
+
+	if (job->objects->len == 0) {
+		upd_download_job_emit_progress(job);
+		g_task_return_boolean(task, TRUE);
+		upd_download_job_unref(job);
+		return;
+	}
+	job->progress_source = g_timeout_source_new(UPD_DOWNLOADER_PROGRESS_INTERVAL_MS);
+	g_source_set_callback(job->progress_source, upd_download_job_progress_cb, job, NULL);
+	g_source_attach(job->progress_source, g_main_context_get_thread_default());
+
+	workers = MIN(self->max_parallel, job->objects->len);
+	job->running = workers;
+	for (guint i = 0; i < workers; i++) {
+		g_autoptr(GTask) worker = g_task_new(NULL, NULL, upd_download_worker_done_cb,
+						     upd_download_job_ref(job));
+		g_task_set_source_tag(worker, upd_download_worker_thread);
+		g_task_set_task_data(worker, upd_download_job_ref(job),
+				     (GDestroyNotify)upd_download_job_unref);
+		g_task_run_in_thread(worker, upd_download_worker_thread);
+	}
+	/* the job lives as long as its workers' callbacks */
+	upd_download_job_unref(job);
+}
+
+/**
+ * upd_downloader_download_finish:
+ * @self: an #UpdDownloader
+ * @res: the #GAsyncResult
+ * @error: (nullable): return location for a #GError
+ *
+ * Errors are in %UPD_ERROR: %UPD_ERROR_DIGEST_MISMATCH naming the object, the
+ * expected and the actual digest when every server sent wrong bytes;
+ * %UPD_ERROR_NETWORK, %UPD_ERROR_TLS, %UPD_ERROR_SERVER, %UPD_ERROR_NOT_FOUND
+ * when no server could deliver; %UPD_ERROR_TOO_LARGE for oversized answers;
+ * %UPD_ERROR_NO_SPACE; %UPD_ERROR_CANCELLED. Partial downloads are kept.
+ *
+ * Returns: %TRUE when every object of the plan is in the cache
+ *
+ * Since: 0.1
+ */
+gboolean
+upd_downloader_download_finish(UpdDownloader *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail(UPD_IS_DOWNLOADER(self), FALSE);
+	g_return_val_if_fail(g_task_is_valid(res, self), FALSE);
+	return g_task_propagate_boolean(G_TASK(res), error);
+}

@@ -1,0 +1,57 @@
+/*
+ * Copyright 2026 The libupdater authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "upd-pb-private.h"
+#include "upd-rate-limiter-private.h"
+
+G_BEGIN_DECLS
+
+/* Counters shared by the fetches of one download, read by the progress
+ * reporter on the main thread. */
+typedef struct {
+	GMutex lock;
+	guint64 done;	 /* stored bytes present in the cache, resumed ones included */
+	guint64 network; /* bytes received from servers */
+} UpdFetchCounters;
+
+typedef struct {
+	guint max_attempts;   /* attempts per URL without progress */
+	guint retry_delay_ms; /* first back-off delay, doubled per failure */
+	guint max_delay_ms;
+} UpdFetchPolicy;
+
+/* Fetches one object into the cache, synchronously (call it from a worker
+ * thread with a session of that thread):
+ *
+ *   - the stored bytes are appended to "<cache>/<aa>/<hex>.partial" as they
+ *     arrive; the SHA-256 of the stored and of the uncompressed bytes are
+ *     computed on the fly, and zstd objects are decompressed on the fly into
+ *     "<hex>.tmp";
+ *   - a partial left by a dropped connection, a cancellation or a killed
+ *     process is resumed with Range (and If-Range with the ETag of the same
+ *     server); a server that answers 200 instead of 206 restarts the object;
+ *   - never more bytes than the manifest declares are accepted, stored or
+ *     decompressed;
+ *   - the final name "<hex>" appears only after both digests matched (fsync,
+ *     rename); a mismatch removes the partial and tries the next URL;
+ *   - connection errors, 5xx answers and stalls are retried with exponential
+ *     back-off and jitter; 4xx answers and bad data move to the next URL.
+ *
+ * @base_urls are tried in order. Returns FALSE with an UPD_ERROR. */
+gboolean
+upd_fetch_object(const Updater__Object *object,
+		 GPtrArray *base_urls,
+		 SoupSession *session,
+		 UpdRateLimiter *limiter,
+		 const UpdFetchPolicy *policy,
+		 UpdFetchCounters *counters,
+		 GCancellable *cancellable,
+		 GError **error);
+
+G_END_DECLS

@@ -1,0 +1,48 @@
+/*
+ * Copyright 2026 The libupdater authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "upd-pb-private.h"
+#include "upd-plan.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+	UPD_PLAN_ACTION_FETCH,	/* download into the cache */
+	UPD_PLAN_ACTION_CACHED, /* verified in the cache already */
+	UPD_PLAN_ACTION_REUSE,	/* an installed file has this content */
+} UpdPlanAction;
+
+typedef struct {
+	const Updater__Object *object; /* (unowned): kept alive by the plan's manifest */
+	gchar *hex;		       /* (owned): content digest */
+	UpdPlanAction action;
+	gchar *local_path; /* (owned) (nullable): the installed file, for REUSE */
+} UpdPlanItem;
+
+/* computes the plan; blocking (hashes installed files), run it in a thread.
+ * @installed_dir: (nullable): the installed version's directory;
+ * @installed_release: (nullable): the release installed there */
+UpdPlan *
+upd_plan_new(UpdManifest *manifest,
+	     UpdRelease *release,
+	     const gchar *installed_version,
+	     const gchar *installed_dir,
+	     const Updater__Release *installed_release,
+	     GCancellable *cancellable,
+	     GError **error);
+/* (element-type UpdPlanItem): one item per distinct object of the release */
+GPtrArray *
+upd_plan_get_items(UpdPlan *self);
+const UpdPlanItem *
+upd_plan_lookup(UpdPlan *self, const guint8 *sha256);
+/* the cache file of an object, whether or not it exists */
+gchar *
+upd_plan_cache_path(const gchar *hex);
+
+G_END_DECLS

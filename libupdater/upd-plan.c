@@ -1,0 +1,399 @@
+/*
+ * Copyright 2026 The libupdater authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "upd-manifest-private.h"
+#include "upd-paths-private.h"
+#include "upd-plan-private.h"
+#include "upd-release-private.h"
+#include "upd-sha256-private.h"
+
+struct _UpdPlan {
+	GObject parent_instance;
+	UpdManifest *manifest;	  /* (owned) */
+	UpdRelease *release;	  /* (owned) */
+	gchar *installed_version; /* (owned) (nullable) */
+	GPtrArray *items;	  /* (owned) (element-type UpdPlanItem) */
+	GHashTable *by_digest;	  /* (owned): hex -> (unowned) UpdPlanItem */
+	guint n_fetch;
+	guint n_cached;
+	guint n_reused;
+	guint64 download_size;
+	guint64 content_size;
+};
+
+G_DEFINE_TYPE(UpdPlan, upd_plan, G_TYPE_OBJECT)
+
+static void
+upd_plan_item_free(gpointer ptr)
+{
+	UpdPlanItem *item = ptr;
+	g_free(item->hex);
+	g_free(item->local_path);
+	g_free(item);
+}
+
+static void
+upd_plan_dispose(GObject *object)
+{
+	UpdPlan *self = UPD_PLAN(object);
+	g_clear_object(&self->manifest);
+	g_clear_object(&self->release);
+	G_OBJECT_CLASS(upd_plan_parent_class)->dispose(object);
+}
+
+static void
+upd_plan_finalize(GObject *object)
+{
+	UpdPlan *self = UPD_PLAN(object);
+	g_hash_table_unref(self->by_digest);
+	g_ptr_array_unref(self->items);
+	g_free(self->installed_version);
+	G_OBJECT_CLASS(upd_plan_parent_class)->finalize(object);
+}
+
+static void
+upd_plan_class_init(UpdPlanClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	object_class->dispose = upd_plan_dispose;
+	object_class->finalize = upd_plan_finalize;
+}
+
+static void
+upd_plan_init(UpdPlan *self)
+{
+	self->items = g_ptr_array_new_with_free_func(upd_plan_item_free);
+	self->by_digest = g_hash_table_new(g_str_hash, g_str_equal);
+}
+
+gchar *
+upd_plan_cache_path(const gchar *hex)
+{
+	g_autofree gchar *cache = upd_paths_cache_dir();
+	g_autofree gchar *prefix = g_strndup(hex, 2);
+	return g_build_filename(cache, "objects", prefix, hex, NULL);
+}
+
+static gboolean
+upd_plan_file_has_size(const gchar *path, guint64 size)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (guint64)st.st_size == size;
+}
+
+/* an installed file is reused only if its bytes still hash to the digest:
+ * files edited or damaged since the install are downloaded again */
+static gboolean
+upd_plan_file_matches(const gchar *path,
+		      const Updater__Object *object,
+		      GCancellable *cancellable,
+		      GError **error)
+{
+	guint8 digest[UPD_SHA256_LEN];
+	guint64 size = 0;
+	g_autoptr(GError) error_local = NULL;
+
+	if (!upd_plan_file_has_size(path, object->size))
+		return FALSE;
+	if (!upd_sha256_file(path, digest, &size, cancellable, &error_local)) {
+		if (g_error_matches(error_local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
+		}
+		g_debug("plan: cannot reuse %s: %s", path, error_local->message);
+		return FALSE;
+	}
+	return size == object->size && memcmp(digest, object->sha256.data, UPD_SHA256_LEN) == 0;
+}
+
+/* where the installed version keeps content, by digest: its release record
+ * says which path had which digest; the same paths in the new release are
+ * candidates too */
+static void
+upd_plan_add_candidate(GHashTable *candidates,
+		       const Updater__Object *object,
+		       const gchar *installed_dir,
+		       const gchar *relative)
+{
+	g_autofree gchar *hex = NULL;
+	GPtrArray *paths;
+
+	if (object == NULL || installed_dir == NULL || relative == NULL)
+		return;
+	hex = upd_sha256_to_hex(object->sha256.data);
+	paths = g_hash_table_lookup(candidates, hex);
+	if (paths == NULL) {
+		paths = g_ptr_array_new_with_free_func(g_free);
+		g_hash_table_insert(candidates, g_strdup(hex), paths);
+	}
+	g_ptr_array_add(paths, g_build_filename(installed_dir, relative, NULL));
+}
+
+static void
+upd_plan_collect_candidates(GHashTable *candidates,
+			    const Updater__Release *release,
+			    const gchar *installed_dir)
+{
+	for (gsize i = 0; i < release->n_components; i++) {
+		const Updater__Payload *payload = release->components[i]->payload;
+		/* single-file payloads that stay files when installed */
+		if (payload->type == UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_EXE ||
+		    payload->type == UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_DLL)
+			upd_plan_add_candidate(candidates, payload->object, installed_dir,
+					       payload->filename);
+		for (gsize j = 0; j < payload->n_entries; j++)
+			upd_plan_add_candidate(candidates, payload->entries[j]->object,
+					       installed_dir, payload->entries[j]->path);
+	}
+}
+
+static gboolean
+upd_plan_add_object(UpdPlan *self,
+		    const Updater__Object *object,
+		    GHashTable *candidates,
+		    GCancellable *cancellable,
+		    GError **error)
+{
+	g_autofree gchar *hex = upd_sha256_to_hex(object->sha256.data);
+	g_autofree gchar *cache_path = NULL;
+	UpdPlanItem *item;
+	GPtrArray *paths;
+
+	/* the same content twice in a release is fetched once */
+	if (g_hash_table_contains(self->by_digest, hex))
+		return TRUE;
+	item = g_new0(UpdPlanItem, 1);
+	item->object = object;
+	item->hex = g_steal_pointer(&hex);
+	item->action = UPD_PLAN_ACTION_FETCH;
+	g_ptr_array_add(self->items, item);
+	g_hash_table_insert(self->by_digest, item->hex, item);
+	self->content_size += object->size;
+
+	/* cache files get their final name only after their digest matched */
+	cache_path = upd_plan_cache_path(item->hex);
+	if (upd_plan_file_has_size(cache_path, object->size)) {
+		item->action = UPD_PLAN_ACTION_CACHED;
+		self->n_cached++;
+		return TRUE;
+	}
+	paths = candidates != NULL ? g_hash_table_lookup(candidates, item->hex) : NULL;
+	for (guint i = 0; paths != NULL && i < paths->len; i++) {
+		const gchar *path = g_ptr_array_index(paths, i);
+		g_autoptr(GError) error_local = NULL;
+		if (upd_plan_file_matches(path, object, cancellable, &error_local)) {
+			item->action = UPD_PLAN_ACTION_REUSE;
+			item->local_path = g_strdup(path);
+			self->n_reused++;
+			return TRUE;
+		}
+		if (error_local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
+		}
+	}
+	self->n_fetch++;
+	self->download_size += object->stored_size;
+	return TRUE;
+}
+
+UpdPlan *
+upd_plan_new(UpdManifest *manifest,
+	     UpdRelease *release,
+	     const gchar *installed_version,
+	     const gchar *installed_dir,
+	     const Updater__Release *installed_release,
+	     GCancellable *cancellable,
+	     GError **error)
+{
+	g_autoptr(UpdPlan) self = g_object_new(UPD_TYPE_PLAN, NULL);
+	g_autoptr(GHashTable) candidates = NULL;
+	const Updater__Release *pb = upd_release_get_pb(release);
+
+	self->manifest = g_object_ref(manifest);
+	self->release = g_object_ref(release);
+	self->installed_version = g_strdup(installed_version);
+
+	if (installed_dir != NULL && g_file_test(installed_dir, G_FILE_TEST_IS_DIR)) {
+		candidates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						   (GDestroyNotify)g_ptr_array_unref);
+		if (installed_release != NULL)
+			upd_plan_collect_candidates(candidates, installed_release, installed_dir);
+		/* same path, maybe same content, even without a record */
+		upd_plan_collect_candidates(candidates, pb, installed_dir);
+	}
+	for (gsize i = 0; i < pb->n_components; i++) {
+		const Updater__Payload *payload = pb->components[i]->payload;
+		if (payload->object != NULL &&
+		    !upd_plan_add_object(self, payload->object, candidates, cancellable, error))
+			return NULL;
+		for (gsize j = 0; j < payload->n_entries; j++) {
+			const Updater__Object *object = payload->entries[j]->object;
+			if (object != NULL &&
+			    !upd_plan_add_object(self, object, candidates, cancellable, error))
+				return NULL;
+		}
+	}
+	g_debug("plan for %s: %u objects, %u to fetch (%" G_GUINT64_FORMAT
+		" bytes), %u cached, %u reused",
+		upd_release_get_version(release), self->items->len, self->n_fetch,
+		self->download_size, self->n_cached, self->n_reused);
+	return g_steal_pointer(&self);
+}
+
+GPtrArray *
+upd_plan_get_items(UpdPlan *self)
+{
+	return self->items;
+}
+
+const UpdPlanItem *
+upd_plan_lookup(UpdPlan *self, const guint8 *sha256)
+{
+	g_autofree gchar *hex = upd_sha256_to_hex(sha256);
+	return g_hash_table_lookup(self->by_digest, hex);
+}
+
+/**
+ * upd_plan_get_manifest:
+ * @self: an #UpdPlan
+ *
+ * Returns: (transfer none): the manifest the release comes from
+ *
+ * Since: 0.1
+ */
+UpdManifest *
+upd_plan_get_manifest(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), NULL);
+	return self->manifest;
+}
+
+/**
+ * upd_plan_get_release:
+ * @self: an #UpdPlan
+ *
+ * Returns: (transfer none): the release the plan fetches
+ *
+ * Since: 0.1
+ */
+UpdRelease *
+upd_plan_get_release(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), NULL);
+	return self->release;
+}
+
+/**
+ * upd_plan_get_installed_version:
+ * @self: an #UpdPlan
+ *
+ * Returns: (transfer none) (nullable): the installed version whose files the
+ *   plan reuses, %NULL when nothing is installed
+ *
+ * Since: 0.1
+ */
+const gchar *
+upd_plan_get_installed_version(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), NULL);
+	return self->installed_version;
+}
+
+/**
+ * upd_plan_get_n_objects:
+ * @self: an #UpdPlan
+ *
+ * Returns: how many distinct objects the release consists of
+ *
+ * Since: 0.1
+ */
+guint
+upd_plan_get_n_objects(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), 0);
+	return self->items->len;
+}
+
+/**
+ * upd_plan_get_n_fetch:
+ * @self: an #UpdPlan
+ *
+ * Returns: how many objects must be downloaded
+ *
+ * Since: 0.1
+ */
+guint
+upd_plan_get_n_fetch(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), 0);
+	return self->n_fetch;
+}
+
+/**
+ * upd_plan_get_n_cached:
+ * @self: an #UpdPlan
+ *
+ * Returns: how many objects are in the download cache already
+ *
+ * Since: 0.1
+ */
+guint
+upd_plan_get_n_cached(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), 0);
+	return self->n_cached;
+}
+
+/**
+ * upd_plan_get_n_reused:
+ * @self: an #UpdPlan
+ *
+ * Returns: how many objects are taken from the installed version's files
+ *
+ * Since: 0.1
+ */
+guint
+upd_plan_get_n_reused(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), 0);
+	return self->n_reused;
+}
+
+/**
+ * upd_plan_get_download_size:
+ * @self: an #UpdPlan
+ *
+ * Returns: the bytes to download, as they cross the wire (compressed), known
+ *   before any download starts
+ *
+ * Since: 0.1
+ */
+guint64
+upd_plan_get_download_size(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), 0);
+	return self->download_size;
+}
+
+/**
+ * upd_plan_get_content_size:
+ * @self: an #UpdPlan
+ *
+ * Returns: the uncompressed size of every distinct object of the release
+ *
+ * Since: 0.1
+ */
+guint64
+upd_plan_get_content_size(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), 0);
+	return self->content_size;
+}
