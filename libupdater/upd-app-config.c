@@ -26,10 +26,13 @@ struct _UpdAppConfig {
 	gchar *install_dir; /* (owned): absolute */
 	GPtrArray *keys;    /* (owned) (element-type UpdKey) */
 	UpdPolicy policy;
-	guint poll_interval;	 /* seconds */
-	guint64 bandwidth_limit; /* bytes per second, 0: unlimited */
-	GPtrArray *mirrors;	 /* (owned) (element-type utf8): base URLs ending with '/' */
-	GPtrArray *warnings;	 /* (owned) (element-type utf8) */
+	guint poll_interval;	    /* seconds */
+	guint64 bandwidth_limit;    /* bytes per second, 0: unlimited */
+	GPtrArray *mirrors;	    /* (owned) (element-type utf8): base URLs ending with '/' */
+	GPtrArray *warnings;	    /* (owned) (element-type utf8) */
+	gchar **post_install;	    /* (owned) (nullable): argv of the post-install hook */
+	guint post_install_timeout; /* seconds */
+	guint keep_versions;	    /* previous versions kept besides the current one */
 };
 
 G_DEFINE_TYPE(UpdAppConfig, upd_app_config, G_TYPE_OBJECT)
@@ -55,6 +58,7 @@ upd_app_config_finalize(GObject *object)
 	g_ptr_array_unref(self->keys);
 	g_ptr_array_unref(self->mirrors);
 	g_ptr_array_unref(self->warnings);
+	g_strfreev(self->post_install);
 	G_OBJECT_CLASS(upd_app_config_parent_class)->finalize(object);
 }
 
@@ -73,6 +77,8 @@ upd_app_config_init(UpdAppConfig *self)
 	self->warnings = g_ptr_array_new_with_free_func(g_free);
 	self->policy = UPD_POLICY_AUTO;
 	self->poll_interval = UPD_APP_CONFIG_DEFAULT_POLL_INTERVAL;
+	self->post_install_timeout = 60;
+	self->keep_versions = 2;
 }
 
 /**
@@ -186,6 +192,7 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 	g_autofree gchar *public_keys = NULL;
 	g_autofree gchar *policy = NULL;
 	g_autofree gchar *mirrors = NULL;
+	g_autofree gchar *post_install = NULL;
 	g_autoptr(GPtrArray) parsed_keys = NULL;
 	g_autoptr(GError) error_local = NULL;
 	guint64 value = 0;
@@ -311,6 +318,23 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 			g_ptr_array_add(self->mirrors, url);
 		}
 	}
+
+	/* PostInstall: a command line, split like a shell would but run without one */
+	post_install = g_key_file_get_string(kf, UPD_APP_CONFIG_GROUP, "PostInstall", NULL);
+	if (post_install != NULL && g_strstrip(post_install)[0] != '\0') {
+		g_autoptr(GError) error_parse = NULL;
+		if (!g_shell_parse_argv(post_install, NULL, &self->post_install, &error_parse))
+			return upd_app_config_bad_value(self, "PostInstall", post_install,
+							error_parse->message, error);
+	}
+	value = self->post_install_timeout;
+	if (!upd_app_config_parse_uint(self, kf, "PostInstallTimeout", 1, 3600, &value, error))
+		return FALSE;
+	self->post_install_timeout = (guint)value;
+	value = self->keep_versions;
+	if (!upd_app_config_parse_uint(self, kf, "KeepVersions", 0, 100, &value, error))
+		return FALSE;
+	self->keep_versions = (guint)value;
 	return TRUE;
 }
 
@@ -540,4 +564,51 @@ upd_app_config_get_warnings(UpdAppConfig *self)
 {
 	g_return_val_if_fail(UPD_IS_APP_CONFIG(self), NULL);
 	return self->warnings;
+}
+
+/**
+ * upd_app_config_get_post_install:
+ * @self: an #UpdAppConfig
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): the argv of the
+ *   command run after an install (`PostInstall=`, split like a shell would but
+ *   run without one), %NULL for none
+ *
+ * Since: 0.1
+ */
+const gchar *const *
+upd_app_config_get_post_install(UpdAppConfig *self)
+{
+	g_return_val_if_fail(UPD_IS_APP_CONFIG(self), NULL);
+	return (const gchar *const *)self->post_install;
+}
+
+/**
+ * upd_app_config_get_post_install_timeout:
+ * @self: an #UpdAppConfig
+ *
+ * Returns: seconds the post-install hook may run (`PostInstallTimeout=`, default 60)
+ *
+ * Since: 0.1
+ */
+guint
+upd_app_config_get_post_install_timeout(UpdAppConfig *self)
+{
+	g_return_val_if_fail(UPD_IS_APP_CONFIG(self), 0);
+	return self->post_install_timeout;
+}
+
+/**
+ * upd_app_config_get_keep_versions:
+ * @self: an #UpdAppConfig
+ *
+ * Returns: how many earlier versions are kept for rollback (`KeepVersions=`, default 2)
+ *
+ * Since: 0.1
+ */
+guint
+upd_app_config_get_keep_versions(UpdAppConfig *self)
+{
+	g_return_val_if_fail(UPD_IS_APP_CONFIG(self), 0);
+	return self->keep_versions;
 }

@@ -86,6 +86,15 @@ upd_app_config_get_mirrors(UpdAppConfig *self) UPD_NONNULL(1);
 UPD_AVAILABLE_IN_ALL
 GPtrArray *
 upd_app_config_get_warnings(UpdAppConfig *self) UPD_NONNULL(1);
+UPD_AVAILABLE_IN_ALL
+const gchar *const *
+upd_app_config_get_post_install(UpdAppConfig *self) UPD_NONNULL(1);
+UPD_AVAILABLE_IN_ALL
+guint
+upd_app_config_get_post_install_timeout(UpdAppConfig *self) UPD_NONNULL(1);
+UPD_AVAILABLE_IN_ALL
+guint
+upd_app_config_get_keep_versions(UpdAppConfig *self) UPD_NONNULL(1);
 
 UPD_AVAILABLE_IN_ALL
 const gchar *

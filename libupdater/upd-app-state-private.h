@@ -32,6 +32,44 @@ upd_app_state_raise_highest_serial(UpdAppState *self,
 				   guint64 serial,
 				   GError **error);
 
+/* the application's transaction lock (waits for it): one install or
+ * rollback at a time, across processes; close the descriptor to release it */
+int
+upd_app_state_lock_transaction(UpdAppState *self, GError **error);
+
+/* the journal of the transaction in progress, NULL when there is none */
+GKeyFile *
+upd_app_state_load_journal(UpdAppState *self, GError **error);
+gboolean
+upd_app_state_save_journal(UpdAppState *self, GKeyFile *journal, GError **error);
+gboolean
+upd_app_state_clear_journal(UpdAppState *self, GError **error);
+
+/* history: one entry per install, rollback or recovery, newest last */
+gboolean
+upd_app_state_add_history(UpdAppState *self,
+			  const gchar *operation,
+			  const gchar *from,
+			  const gchar *to,
+			  const gchar *result,
+			  const gchar *error_message,
+			  GError **error);
+/* aa{sv}: time (x), operation (s), from (s, "" for none), to (s), result (s),
+ * error (s, "" for none) */
+GVariant *
+upd_app_state_get_history(UpdAppState *self, GError **error);
+
+/* versions a rollback left, not offered again until something newer comes */
+GStrv
+upd_app_state_get_skipped(UpdAppState *self);
+gboolean
+upd_app_state_set_skipped(UpdAppState *self,
+			  const gchar *version,
+			  gboolean skipped,
+			  GError **error);
+gboolean
+upd_app_state_remove_installed_release(UpdAppState *self, const gchar *version, GError **error);
+
 /* the release installed as @version, as its manifest described it: which
  * file had which digest (written by a completed install) */
 Updater__Release *

@@ -15,6 +15,7 @@
 #include "upd-error-private.h"
 #include "upd-http-private.h"
 #include "upd-i18n-private.h"
+#include "upd-install-dir-private.h"
 #include "upd-manifest-private.h"
 #include "upd-pb-private.h"
 #include "upd-plan-private.h"
@@ -35,6 +36,7 @@ struct _UpdClient {
 	SoupSession *session;	   /* (owned) */
 	gchar *installed_override; /* (owned) (nullable) */
 	gboolean has_override;
+	gboolean include_skipped;
 };
 
 G_DEFINE_TYPE(UpdClient, upd_client, G_TYPE_OBJECT)
@@ -144,26 +146,11 @@ upd_client_set_installed_version(UpdClient *self, const gchar *version)
 gchar *
 upd_client_get_installed_version(UpdClient *self)
 {
-	g_autofree gchar *link = NULL;
-	g_autofree gchar *target = NULL;
-	g_autofree gchar *dirname = NULL;
-	g_autofree gchar *basename = NULL;
-
 	g_return_val_if_fail(UPD_IS_CLIENT(self), NULL);
 
 	if (self->has_override)
 		return g_strdup(self->installed_override);
-	link = g_build_filename(upd_app_config_get_install_dir(self->config), "current", NULL);
-	target = g_file_read_link(link, NULL);
-	if (target == NULL)
-		return NULL;
-	dirname = g_path_get_dirname(target);
-	basename = g_path_get_basename(target);
-	if (g_strcmp0(dirname, "versions") != 0 || !upd_version_validate(basename, NULL)) {
-		g_warning("%s points to %s, not to versions/<version>; ignoring it", link, target);
-		return NULL;
-	}
-	return g_steal_pointer(&basename);
+	return upd_install_dir_get_current(upd_app_config_get_install_dir(self->config));
 }
 
 typedef struct {
@@ -172,6 +159,7 @@ typedef struct {
 	GPtrArray *keys;	  /* (owned) (element-type UpdKey) */
 	UpdAppState *state;	  /* (owned) */
 	gchar *installed_version; /* (owned) (nullable) */
+	GStrv skipped;		  /* (owned): versions a rollback left */
 	guint64 min_serial;
 	GBytes *request_body;	/* (owned) */
 	gchar *check_url;	/* (owned) */
@@ -192,6 +180,7 @@ upd_client_check_data_free(UpdClientCheckData *data)
 	g_ptr_array_unref(data->keys);
 	g_clear_object(&data->state);
 	g_free(data->installed_version);
+	g_strfreev(data->skipped);
 	g_clear_pointer(&data->request_body, g_bytes_unref);
 	g_free(data->check_url);
 	g_ptr_array_unref(data->static_urls);
@@ -291,6 +280,10 @@ upd_client_check_verify_thread(GTask *task,
 		if (data->installed_version != NULL &&
 		    upd_version_compare(version, data->installed_version) <= 0)
 			continue;
+		if (g_strv_contains((const gchar *const *)data->skipped, version)) {
+			g_debug("release %s was rolled back from: skipped", version);
+			continue;
+		}
 		if (rollout < 100) {
 			guint bucket = 0;
 			if (!upd_rollout_get_bucket(data->app_id, version, &bucket, &error)) {
@@ -562,6 +555,8 @@ upd_client_check_async(UpdClient *self,
 	data->keys = g_ptr_array_ref(upd_app_config_get_public_keys(self->config));
 	data->state = g_object_ref(self->state);
 	data->installed_version = upd_client_get_installed_version(self);
+	data->skipped =
+		self->include_skipped ? g_new0(gchar *, 1) : upd_app_state_get_skipped(self->state);
 	data->static_urls = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(data->static_urls, g_strdup(upd_app_config_get_endpoint(self->config)));
 	mirrors = upd_app_config_get_mirrors(self->config);
@@ -756,4 +751,21 @@ upd_client_plan_finish(UpdClient *self, GAsyncResult *res, GError **error)
 	if (plan == NULL)
 		upd_error_convert(error);
 	return plan;
+}
+
+/**
+ * upd_client_set_include_skipped:
+ * @self: an #UpdClient
+ * @include_skipped: whether checks offer versions a rollback left
+ *
+ * A version the application was rolled back from is not offered again until
+ * a newer release appears, unless this is set (what `install --force` does).
+ *
+ * Since: 0.1
+ */
+void
+upd_client_set_include_skipped(UpdClient *self, gboolean include_skipped)
+{
+	g_return_if_fail(UPD_IS_CLIENT(self));
+	self->include_skipped = include_skipped;
 }

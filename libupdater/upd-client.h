@@ -37,6 +37,10 @@ upd_client_set_installed_version(UpdClient *self, const gchar *version) UPD_NONN
 
 UPD_AVAILABLE_IN_ALL
 void
+upd_client_set_include_skipped(UpdClient *self, gboolean include_skipped) UPD_NONNULL(1);
+
+UPD_AVAILABLE_IN_ALL
+void
 upd_client_check_async(UpdClient *self,
 		       GCancellable *cancellable,
 		       GAsyncReadyCallback callback,

@@ -49,6 +49,9 @@ G_BEGIN_DECLS
  * @UPD_ERROR_IO: reading or writing local files failed
  * @UPD_ERROR_ALREADY_EXISTS: the thing to be created exists already
  * @UPD_ERROR_CANCELLED: the operation was cancelled
+ * @UPD_ERROR_PLUGIN: no usable installer plugin for a payload type
+ * @UPD_ERROR_HOOK_FAILED: a post-install hook failed or timed out (the
+ *   install was rolled back)
  *
  * Error codes of %UPD_ERROR. New codes are appended; existing values never change.
  */
@@ -75,6 +78,8 @@ typedef enum {
 	UPD_ERROR_IO,
 	UPD_ERROR_ALREADY_EXISTS,
 	UPD_ERROR_CANCELLED,
+	UPD_ERROR_PLUGIN,
+	UPD_ERROR_HOOK_FAILED,
 	/*< private >*/
 	UPD_ERROR_LAST
 } UpdError;

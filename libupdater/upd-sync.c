@@ -7,6 +7,7 @@
 
 #include "upd-client.h"
 #include "upd-downloader.h"
+#include "upd-transaction.h"
 
 /* The synchronous API runs the asynchronous one on a private main context, so
  * there is one implementation of every operation. Do not call these from a
@@ -136,4 +137,62 @@ upd_downloader_download(UpdDownloader *self,
 	ok = upd_downloader_download_finish(self, upd_sync_helper_wait(&helper), error);
 	upd_sync_helper_clear(&helper);
 	return ok;
+}
+
+/**
+ * upd_transaction_install:
+ * @self: an #UpdTransaction
+ * @plan: a plan whose objects are downloaded
+ * @flags: #UpdInstallFlags
+ * @cancellable: (nullable): a #GCancellable
+ * @error: (nullable): return location for a #GError
+ *
+ * Synchronous version of upd_transaction_install_async().
+ *
+ * Returns: %TRUE when the release is installed and current
+ *
+ * Since: 0.1
+ */
+gboolean
+upd_transaction_install(UpdTransaction *self,
+			UpdPlan *plan,
+			UpdInstallFlags flags,
+			GCancellable *cancellable,
+			GError **error)
+{
+	UpdSyncHelper helper;
+	gboolean ok;
+
+	g_return_val_if_fail(UPD_IS_TRANSACTION(self), FALSE);
+	upd_sync_helper_init(&helper);
+	upd_transaction_install_async(self, plan, flags, cancellable, upd_sync_cb, &helper);
+	ok = upd_transaction_install_finish(self, upd_sync_helper_wait(&helper), error);
+	upd_sync_helper_clear(&helper);
+	return ok;
+}
+
+/**
+ * upd_transaction_rollback:
+ * @self: an #UpdTransaction
+ * @cancellable: (nullable): a #GCancellable
+ * @error: (nullable): return location for a #GError
+ *
+ * Synchronous version of upd_transaction_rollback_async().
+ *
+ * Returns: (transfer full): the version now current, or %NULL
+ *
+ * Since: 0.1
+ */
+gchar *
+upd_transaction_rollback(UpdTransaction *self, GCancellable *cancellable, GError **error)
+{
+	UpdSyncHelper helper;
+	gchar *version;
+
+	g_return_val_if_fail(UPD_IS_TRANSACTION(self), NULL);
+	upd_sync_helper_init(&helper);
+	upd_transaction_rollback_async(self, cancellable, upd_sync_cb, &helper);
+	version = upd_transaction_rollback_finish(self, upd_sync_helper_wait(&helper), error);
+	upd_sync_helper_clear(&helper);
+	return version;
 }

@@ -18,6 +18,7 @@
 #include "upd-payload-type.h"
 #include "upd-plan.h"
 #include "upd-release.h"
+#include "upd-transaction.h"
 #include "upd-version-common.h"
 #include "upd-version.h"
 

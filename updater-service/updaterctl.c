@@ -17,6 +17,7 @@ typedef struct {
 	gboolean json;
 	gboolean verbose;
 	gboolean version;
+	gboolean force;
 } UsvCtlOptions;
 
 static void
@@ -316,6 +317,291 @@ usv_ctl_download(UsvCtlOptions *opts, GCancellable *cancellable)
 	return UPT_EXIT_OK;
 }
 
+/* finishes an install or rollback a crash interrupted, before anything else */
+static UpdTransaction *
+usv_ctl_transaction(UpdAppConfig *config, GError **error)
+{
+	g_autoptr(UpdTransaction) transaction = upd_transaction_new(config);
+	if (!upd_transaction_recover(transaction, NULL, error))
+		return NULL;
+	return g_steal_pointer(&transaction);
+}
+
+/* the release to reinstall with --force when nothing newer is offered */
+static UpdRelease *
+usv_ctl_find_installed_release(UpdCheckResult *result)
+{
+	const gchar *installed = upd_check_result_get_installed_version(result);
+	if (installed == NULL)
+		return NULL;
+	return upd_manifest_get_release(upd_check_result_get_manifest(result), installed);
+}
+
+static int
+usv_ctl_install(UsvCtlOptions *opts, GCancellable *cancellable)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(UpdAppConfig) config = NULL;
+	g_autoptr(UpdTransaction) transaction = NULL;
+	g_autoptr(UpdClient) client = NULL;
+	g_autoptr(UpdCheckResult) result = NULL;
+	g_autoptr(UpdPlan) plan = NULL;
+	g_autoptr(UpdDownloader) downloader = NULL;
+	g_autoptr(UptCliProgress) progress = NULL;
+	g_autoptr(GAsyncResult) res_check = NULL;
+	g_autoptr(GAsyncResult) res_plan = NULL;
+	g_autoptr(GAsyncResult) res_download = NULL;
+	g_autoptr(GAsyncResult) res_install = NULL;
+	g_autofree gchar *installed = NULL;
+	g_autofree gchar *label = NULL;
+	UpdRelease *release;
+	UpdInstallFlags flags = UPD_INSTALL_FLAGS_NONE;
+
+	config = usv_ctl_load_config(opts, &error);
+	if (config == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	transaction = usv_ctl_transaction(config, &error);
+	if (transaction == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	client = upd_client_new(config);
+	upd_client_set_include_skipped(client, opts->force);
+	upd_client_check_async(client, cancellable, usv_ctl_async_cb, &res_check);
+	result = upd_client_check_finish(client, usv_ctl_wait(&res_check), &error);
+	if (result == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	installed = g_strdup(upd_check_result_get_installed_version(result));
+	release = upd_check_result_get_update(result);
+	if (release == NULL && opts->force) {
+		release = usv_ctl_find_installed_release(result);
+		flags |= UPD_INSTALL_FLAGS_FORCE;
+	}
+	if (release == NULL) {
+		if (opts->json) {
+			GVariantDict dict;
+			g_variant_dict_init(&dict, NULL);
+			g_variant_dict_insert(&dict, "app_id", "s", upd_app_config_get_id(config));
+			g_variant_dict_insert(&dict, "installed", "b", FALSE);
+			g_variant_dict_insert(&dict, "version", "ms", installed);
+			g_variant_dict_insert(&dict, "previous_version", "ms", installed);
+			upt_cli_print_json(g_variant_dict_end(&dict));
+		} else {
+			g_print(_("%s is up to date (%s).\n"), upd_app_config_get_id(config),
+				installed != NULL ? installed : _("none"));
+		}
+		return UPT_EXIT_OK;
+	}
+
+	upd_client_plan_async(client, result, release, cancellable, usv_ctl_async_cb, &res_plan);
+	plan = upd_client_plan_finish(client, usv_ctl_wait(&res_plan), &error);
+	if (plan == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	downloader = upd_downloader_new(config);
+	label = g_strdup_printf("%s %s", upd_app_config_get_id(config),
+				upd_release_get_version(release));
+	progress = upt_cli_progress_new(label);
+	g_signal_connect(downloader, "progress", G_CALLBACK(usv_ctl_progress_cb), progress);
+	upd_downloader_download_async(downloader, plan, cancellable, usv_ctl_async_cb,
+				      &res_download);
+	if (!upd_downloader_download_finish(downloader, usv_ctl_wait(&res_download), &error)) {
+		g_clear_pointer(&progress, upt_cli_progress_free);
+		if (g_error_matches(error, UPD_ERROR, UPD_ERROR_CANCELLED)) {
+			g_printerr(
+				_("%s: interrupted; what was downloaded is kept, run the command "
+				  "again to resume\n"),
+				g_get_prgname());
+			return UPT_EXIT_INTERRUPTED;
+		}
+		return upt_cli_fail(g_steal_pointer(&error));
+	}
+	g_clear_pointer(&progress, upt_cli_progress_free);
+
+	upd_transaction_install_async(transaction, plan, flags, cancellable, usv_ctl_async_cb,
+				      &res_install);
+	if (!upd_transaction_install_finish(transaction, usv_ctl_wait(&res_install), &error))
+		return upt_cli_fail(g_steal_pointer(&error));
+	if (opts->json) {
+		GVariantDict dict;
+		g_variant_dict_init(&dict, NULL);
+		g_variant_dict_insert(&dict, "app_id", "s", upd_app_config_get_id(config));
+		g_variant_dict_insert(&dict, "installed", "b", TRUE);
+		g_variant_dict_insert(&dict, "version", "s", upd_release_get_version(release));
+		g_variant_dict_insert(&dict, "previous_version", "ms", installed);
+		g_variant_dict_insert(&dict, "bytes_received", "t",
+				      upd_downloader_get_bytes_received(downloader));
+		g_variant_dict_insert(&dict, "install_dir", "s",
+				      upd_app_config_get_install_dir(config));
+		upt_cli_print_json(g_variant_dict_end(&dict));
+	} else if (installed != NULL) {
+		g_print(_("Installed %s %s (was %s) in %s.\n"), upd_app_config_get_id(config),
+			upd_release_get_version(release), installed,
+			upd_app_config_get_install_dir(config));
+	} else {
+		g_print(_("Installed %s %s in %s.\n"), upd_app_config_get_id(config),
+			upd_release_get_version(release), upd_app_config_get_install_dir(config));
+	}
+	return UPT_EXIT_OK;
+}
+
+static int
+usv_ctl_rollback(UsvCtlOptions *opts, GCancellable *cancellable)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(UpdAppConfig) config = NULL;
+	g_autoptr(UpdTransaction) transaction = NULL;
+	g_autoptr(GAsyncResult) res = NULL;
+	g_autofree gchar *from = NULL;
+	g_autofree gchar *to = NULL;
+
+	config = usv_ctl_load_config(opts, &error);
+	if (config == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	transaction = usv_ctl_transaction(config, &error);
+	if (transaction == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	from = upd_transaction_get_current_version(transaction);
+	upd_transaction_rollback_async(transaction, cancellable, usv_ctl_async_cb, &res);
+	to = upd_transaction_rollback_finish(transaction, usv_ctl_wait(&res), &error);
+	if (to == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	if (opts->json) {
+		GVariantDict dict;
+		g_variant_dict_init(&dict, NULL);
+		g_variant_dict_insert(&dict, "app_id", "s", upd_app_config_get_id(config));
+		g_variant_dict_insert(&dict, "from", "s", from);
+		g_variant_dict_insert(&dict, "to", "s", to);
+		g_variant_dict_insert(&dict, "skipped", "s", from);
+		upt_cli_print_json(g_variant_dict_end(&dict));
+	} else {
+		g_print(_("Rolled %s back from %s to %s. %s will not be installed again until a "
+			  "newer release appears (or with install --force).\n"),
+			upd_app_config_get_id(config), from, to, from);
+	}
+	return UPT_EXIT_OK;
+}
+
+static gchar *
+usv_ctl_format_time(gint64 when)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(when);
+	return dt != NULL ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("?");
+}
+
+static int
+usv_ctl_history(UsvCtlOptions *opts, GCancellable *cancellable)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(UpdAppConfig) config = NULL;
+	g_autoptr(UpdTransaction) transaction = NULL;
+	g_autoptr(GVariant) history = NULL;
+	gsize n;
+
+	config = usv_ctl_load_config(opts, &error);
+	if (config == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	transaction = usv_ctl_transaction(config, &error);
+	if (transaction == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	history = upd_transaction_get_history(transaction, &error);
+	if (history == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	if (opts->json) {
+		GVariantDict dict;
+		g_variant_dict_init(&dict, NULL);
+		g_variant_dict_insert(&dict, "app_id", "s", upd_app_config_get_id(config));
+		g_variant_dict_insert_value(&dict, "history", history);
+		upt_cli_print_json(g_variant_dict_end(&dict));
+		return UPT_EXIT_OK;
+	}
+	n = g_variant_n_children(history);
+	if (n == 0) {
+		g_print(_("%s has no history yet.\n"), upd_app_config_get_id(config));
+		return UPT_EXIT_OK;
+	}
+	for (gsize i = 0; i < n; i++) {
+		g_autoptr(GVariant) entry = g_variant_get_child_value(history, i);
+		g_autoptr(GVariantDict) dict = g_variant_dict_new(entry);
+		const gchar *operation = NULL;
+		const gchar *from = NULL;
+		const gchar *to = NULL;
+		const gchar *result = NULL;
+		const gchar *message = NULL;
+		gint64 when = 0;
+		g_autofree gchar *time_str = NULL;
+
+		g_variant_dict_lookup(dict, "time", "x", &when);
+		g_variant_dict_lookup(dict, "operation", "&s", &operation);
+		g_variant_dict_lookup(dict, "from", "&s", &from);
+		g_variant_dict_lookup(dict, "to", "&s", &to);
+		g_variant_dict_lookup(dict, "result", "&s", &result);
+		g_variant_dict_lookup(dict, "error", "&s", &message);
+		time_str = usv_ctl_format_time(when);
+		/* TRANSLATORS: history line: time, operation, from, to, result */
+		g_print(_("%s  %-8s  %s -> %s  %s\n"), time_str, operation,
+			from[0] != '\0' ? from : "-", to[0] != '\0' ? to : "-", result);
+		if (message[0] != '\0')
+			g_print("    %s\n", message);
+	}
+	return UPT_EXIT_OK;
+}
+
+static int
+usv_ctl_status(UsvCtlOptions *opts, GCancellable *cancellable)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(UpdAppConfig) config = NULL;
+	g_autoptr(UpdTransaction) transaction = NULL;
+	g_autoptr(GVariant) history = NULL;
+	g_autofree gchar *current = NULL;
+	g_auto(GStrv) versions = NULL;
+	g_auto(GStrv) skipped = NULL;
+	g_autofree gchar *versions_str = NULL;
+	g_autofree gchar *skipped_str = NULL;
+
+	config = usv_ctl_load_config(opts, &error);
+	if (config == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	transaction = usv_ctl_transaction(config, &error);
+	if (transaction == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	current = upd_transaction_get_current_version(transaction);
+	versions = upd_transaction_get_versions(transaction);
+	skipped = upd_transaction_get_skipped(transaction);
+	history = upd_transaction_get_history(transaction, &error);
+	if (history == NULL)
+		return upt_cli_fail(g_steal_pointer(&error));
+	if (opts->json) {
+		GVariantDict dict;
+		gsize n = g_variant_n_children(history);
+		g_variant_dict_init(&dict, NULL);
+		g_variant_dict_insert(&dict, "app_id", "s", upd_app_config_get_id(config));
+		g_variant_dict_insert(&dict, "channel", "s", upd_app_config_get_channel(config));
+		g_variant_dict_insert(&dict, "install_dir", "s",
+				      upd_app_config_get_install_dir(config));
+		g_variant_dict_insert(&dict, "policy", "s",
+				      upd_policy_to_string(upd_app_config_get_policy(config)));
+		g_variant_dict_insert(&dict, "installed_version", "ms", current);
+		g_variant_dict_insert(&dict, "versions", "^as", versions);
+		g_variant_dict_insert(&dict, "skipped", "^as", skipped);
+		if (n > 0)
+			g_variant_dict_insert_value(&dict, "last_event",
+						    g_variant_get_child_value(history, n - 1));
+		upt_cli_print_json(g_variant_dict_end(&dict));
+		return UPT_EXIT_OK;
+	}
+	versions_str = g_strjoinv(", ", versions);
+	skipped_str = g_strjoinv(", ", skipped);
+	g_print(_("Application:       %s (channel %s)\n"), upd_app_config_get_id(config),
+		upd_app_config_get_channel(config));
+	g_print(_("Installed version: %s\n"), current != NULL ? current : _("none"));
+	g_print(_("Kept versions:     %s\n"), versions[0] != NULL ? versions_str : _("none"));
+	if (skipped[0] != NULL)
+		g_print(_("Skipped versions:  %s\n"), skipped_str);
+	g_print(_("Install directory: %s\n"), upd_app_config_get_install_dir(config));
+	g_print(_("Policy:            %s\n"),
+		upd_policy_to_string(upd_app_config_get_policy(config)));
+	return UPT_EXIT_OK;
+}
+
 static gboolean
 usv_ctl_interrupt_cb(gpointer user_data)
 {
@@ -335,6 +621,8 @@ main(int argc, char **argv)
 		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config,
 		 N_("Work in-process on the application described by this configuration file"),
 		 N_("FILE")},
+		{"force", 'f', 0, G_OPTION_ARG_NONE, &opts.force,
+		 N_("install: also a version rolled back from, or the current one again"), NULL},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &opts.json,
 		 N_("Print one JSON object for scripts"), NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"),
@@ -352,7 +640,11 @@ main(int argc, char **argv)
 			   "\n"
 			   "Commands:\n"
 			   "  check       Ask the application's server what is available\n"
-			   "  download    Check, then download and verify what the update needs"));
+			   "  download    Check, then download and verify what the update needs\n"
+			   "  install     Check, download and install the newest version\n"
+			   "  rollback    Go back to the previous installed version\n"
+			   "  history     Show what was installed and rolled back, and when\n"
+			   "  status      Show the installed and kept versions"));
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return upt_cli_usage_error("%s", error->message);
@@ -374,5 +666,13 @@ main(int argc, char **argv)
 		return usv_ctl_check(&opts, cancellable);
 	if (g_strcmp0(command, "download") == 0)
 		return usv_ctl_download(&opts, cancellable);
+	if (g_strcmp0(command, "install") == 0)
+		return usv_ctl_install(&opts, cancellable);
+	if (g_strcmp0(command, "rollback") == 0)
+		return usv_ctl_rollback(&opts, cancellable);
+	if (g_strcmp0(command, "history") == 0)
+		return usv_ctl_history(&opts, cancellable);
+	if (g_strcmp0(command, "status") == 0)
+		return usv_ctl_status(&opts, cancellable);
 	return upt_cli_usage_error(_("unknown command “%s”"), command);
 }
