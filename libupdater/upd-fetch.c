@@ -54,6 +54,7 @@ typedef struct {
 	gchar *etag;	  /* (owned) (nullable): validator of the partial's server */
 	gchar *etag_base; /* (owned) (nullable): that server's base URL */
 	UpdFetchCounters *counters;
+	gboolean finished; /* the content is under its final name */
 } UpdFetch;
 
 static void
@@ -68,6 +69,17 @@ upd_fetch_counters_add(UpdFetchCounters *counters, gint64 done, guint64 network)
 static void
 upd_fetch_free(UpdFetch *f)
 {
+	/* an unfinished download keeps what a resume needs, and nothing else: the
+	 * decompressed file is rebuilt from the partial, and an empty partial
+	 * (its bytes were wrong) is no partial; only files this fetch opened */
+	if (!f->finished && f->partial_fd >= 0) {
+		if (f->tmp_fd >= 0)
+			g_unlink(f->tmp_path);
+		if (f->received == 0) {
+			g_unlink(f->partial_path);
+			g_unlink(f->meta_path);
+		}
+	}
 	if (f->partial_fd >= 0)
 		close(f->partial_fd);
 	if (f->tmp_fd >= 0)
@@ -265,6 +277,7 @@ upd_fetch_open(const Updater__Object *object,
 	if (stat(f->final_path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (guint64)st.st_size == object->size) {
 		*done = TRUE;
+		f->finished = TRUE;
 		return g_steal_pointer(&f);
 	}
 	if (!upd_file_mkdir_parents(f->dir, 0700, error))
@@ -380,6 +393,7 @@ upd_fetch_finish(UpdFetch *f, const gchar *url, GError **error)
 	}
 	if (!upd_file_fsync_dir(f->dir, error))
 		return FALSE;
+	f->finished = TRUE;
 	if (f->zstd)
 		g_unlink(f->partial_path);
 	g_unlink(f->meta_path);
