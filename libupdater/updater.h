@@ -17,6 +17,7 @@
 #include "upd-manifest.h"
 #include "upd-payload-type.h"
 #include "upd-plan.h"
+#include "upd-plugin-host.h"
 #include "upd-release.h"
 #include "upd-transaction.h"
 #include "upd-version-common.h"
