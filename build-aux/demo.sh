@@ -4,7 +4,9 @@
 #   a release engineer makes a signing key and publishes versions 1.0 and 2.0
 #   of an application into a repository; updater-server serves it on
 #   127.0.0.1; a client configured with the public key checks for updates
-#   and downloads what the newest release needs.
+#   and downloads what the newest release needs; then a running host
+#   application (demo-app) gets its plugin updated from 1.0 to 2.0 while a
+#   client keeps calling it.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -18,14 +20,20 @@ meson compile -C build
 publish="$top/build/tools/updater-publish"
 server="$top/build/tools/updater-server"
 ctl="$top/build/updater-service/updaterctl"
+demo_app="$top/build/demo-app/demo-app"
+# the installer plugins of the build tree
+UPDATER_INSTALLER_DIR=$(printf '%s:' "$top"/build/plugins/*/)
+export UPDATER_INSTALLER_DIR
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/libupdater-demo-XXXXXX")
 server_pid=""
+app_pid=""
+client_pid=""
 cleanup() {
-	if [ -n "$server_pid" ]; then
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
+	for pid in $client_pid $app_pid $server_pid; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -112,5 +120,45 @@ if "$ctl" --config "$work/wrong-key.conf" check; then
 	echo "the check should have failed" >&2
 	exit 1
 fi
+
+step "10. Hot reload: a running application's plugin is updated while it serves"
+"$publish" release --repo "$work/repo" --key "$work/demo-key.secret" --app org.example.Greeter \
+	--version 1.0 --type dll --kind plugin --component greeter \
+	"$top/build/demo-app/plugins/greeter-1.0/libgreeter.so"
+cat > "$work/greeter.conf" <<CONF
+[Application]
+Id=org.example.Greeter
+Endpoint=$url
+InstallDir=$work/greeter
+PublicKey=$public_key
+CONF
+"$ctl" --config "$work/greeter.conf" install
+"$demo_app" --port 0 --plugin-dir "$work/greeter/plugins" --delay-ms 2 > "$work/app.out" 2>&1 &
+app_pid=$!
+i=0
+until [ -s "$work/app.out" ]; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && { echo "demo-app did not start" >&2; exit 1; }
+	sleep 0.1
+done
+app_url=$(sed -n 's/^listening on //p' "$work/app.out")
+echo "demo-app: listening on $app_url (plugin greeter from $work/greeter/plugins)"
+# a client that keeps calling it, every 50 ms
+( while :; do curl -s "$app_url" || echo "REQUEST FAILED"; sleep 0.05; done ) > "$work/client.out" &
+client_pid=$!
+sleep 1
+echo "-- the release engineer publishes greeter 2.0; the updater installs it:"
+"$publish" release --repo "$work/repo" --key "$work/demo-key.secret" --app org.example.Greeter \
+	--version 2.0 --type dll --kind plugin --component greeter \
+	"$top/build/demo-app/plugins/greeter-2.0/libgreeter.so"
+"$ctl" --config "$work/greeter.conf" install
+sleep 1
+kill "$client_pid" 2>/dev/null; wait "$client_pid" 2>/dev/null || true
+client_pid=""
+echo "-- what the client saw around the swap:"
+grep -n -B2 -A2 -m1 greetings "$work/client.out" || true
+echo "-- requests: $(wc -l < "$work/client.out"), failed: $(grep -c 'REQUEST FAILED' "$work/client.out" || true)"
+echo "-- demo-app said:"
+cat "$work/app.out"
 
 printf '\nDemo finished.\n'
