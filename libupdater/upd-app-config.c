@@ -33,15 +33,30 @@ struct _UpdAppConfig {
 	gchar **post_install;	    /* (owned) (nullable): argv of the post-install hook */
 	guint post_install_timeout; /* seconds */
 	guint keep_versions;	    /* previous versions kept besides the current one */
+	gboolean allow_metered;	    /* automatic downloads on metered networks */
 };
 
 G_DEFINE_TYPE(UpdAppConfig, upd_app_config, G_TYPE_OBJECT)
 
 /* every key this version understands; anything else is a warning */
+/* clang-format off */
 static const gchar *const upd_app_config_known_keys[] = {
-	"Id",	  "Endpoint",	  "Channel",	    "InstallDir", "PublicKey",
-	"Policy", "PollInterval", "BandwidthLimit", "Mirrors",	  NULL,
+	"Id",
+	"Endpoint",
+	"Channel",
+	"InstallDir",
+	"PublicKey",
+	"Policy",
+	"PollInterval",
+	"BandwidthLimit",
+	"Mirrors",
+	"PostInstall",
+	"PostInstallTimeout",
+	"KeepVersions",
+	"AllowMetered",
+	NULL,
 };
+/* clang-format on */
 
 static const gchar *const upd_policy_names[] = {"auto", "download", "notify", "manual"};
 
@@ -335,6 +350,18 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 	if (!upd_app_config_parse_uint(self, kf, "KeepVersions", 0, 100, &value, error))
 		return FALSE;
 	self->keep_versions = (guint)value;
+
+	/* AllowMetered: true or false */
+	if (g_key_file_has_key(kf, UPD_APP_CONFIG_GROUP, "AllowMetered", NULL)) {
+		g_autoptr(GError) error_bool = NULL;
+		g_autofree gchar *raw =
+			g_key_file_get_string(kf, UPD_APP_CONFIG_GROUP, "AllowMetered", NULL);
+		self->allow_metered =
+			g_key_file_get_boolean(kf, UPD_APP_CONFIG_GROUP, "AllowMetered", &error_bool);
+		if (error_bool != NULL)
+			return upd_app_config_bad_value(self, "AllowMetered", raw,
+							_("it must be true or false"), error);
+	}
 	return TRUE;
 }
 
@@ -611,4 +638,20 @@ upd_app_config_get_keep_versions(UpdAppConfig *self)
 {
 	g_return_val_if_fail(UPD_IS_APP_CONFIG(self), 0);
 	return self->keep_versions;
+}
+
+/**
+ * upd_app_config_get_allow_metered:
+ * @self: an #UpdAppConfig
+ *
+ * Returns: whether the service downloads on its own on a metered network
+ *   (`AllowMetered=`, default false)
+ *
+ * Since: 0.1
+ */
+gboolean
+upd_app_config_get_allow_metered(UpdAppConfig *self)
+{
+	g_return_val_if_fail(UPD_IS_APP_CONFIG(self), FALSE);
+	return self->allow_metered;
 }

@@ -95,6 +95,9 @@ upd_app_config_get_post_install_timeout(UpdAppConfig *self) UPD_NONNULL(1);
 UPD_AVAILABLE_IN_ALL
 guint
 upd_app_config_get_keep_versions(UpdAppConfig *self) UPD_NONNULL(1);
+UPD_AVAILABLE_IN_ALL
+gboolean
+upd_app_config_get_allow_metered(UpdAppConfig *self) UPD_NONNULL(1);
 
 UPD_AVAILABLE_IN_ALL
 const gchar *

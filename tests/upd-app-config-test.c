@@ -66,6 +66,37 @@ upd_app_config_test_full(void)
 }
 
 static void
+upd_app_config_test_install_keys(void)
+{
+	g_autofree gchar *key = upd_app_config_test_key_line();
+	g_autofree gchar *text = g_strdup_printf("[Application]\n"
+						 "Id=org.example.Hooks\n"
+						 "Endpoint=http://127.0.0.1/\n"
+						 "PublicKey=%s\n"
+						 "PostInstall=/bin/echo 'two words' \"and more\"\n"
+						 "PostInstallTimeout=5\n"
+						 "KeepVersions=3\n"
+						 "AllowMetered=true\n",
+						 key);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(UpdAppConfig) config = upd_app_config_test_load(text, &error);
+	const gchar *const *argv;
+
+	g_assert_no_error(error);
+	/* every key is known: no warnings */
+	g_assert_cmpuint(upd_app_config_get_warnings(config)->len, ==, 0);
+	argv = upd_app_config_get_post_install(config);
+	g_assert_nonnull(argv);
+	g_assert_cmpstr(argv[0], ==, "/bin/echo");
+	g_assert_cmpstr(argv[1], ==, "two words");
+	g_assert_cmpstr(argv[2], ==, "and more");
+	g_assert_null(argv[3]);
+	g_assert_cmpuint(upd_app_config_get_post_install_timeout(config), ==, 5);
+	g_assert_cmpuint(upd_app_config_get_keep_versions(config), ==, 3);
+	g_assert_true(upd_app_config_get_allow_metered(config));
+}
+
+static void
 upd_app_config_test_defaults(void)
 {
 	g_autofree gchar *key = upd_app_config_test_key_line();
@@ -86,6 +117,10 @@ upd_app_config_test_defaults(void)
 	g_assert_cmpuint(upd_app_config_get_bandwidth_limit(config), ==, 0);
 	g_assert_cmpuint(upd_app_config_get_mirrors(config)->len, ==, 0);
 	g_assert_cmpstr(upd_app_config_get_install_dir(config), ==, expected_dir);
+	g_assert_null(upd_app_config_get_post_install(config));
+	g_assert_cmpuint(upd_app_config_get_post_install_timeout(config), ==, 60);
+	g_assert_cmpuint(upd_app_config_get_keep_versions(config), ==, 2);
+	g_assert_false(upd_app_config_get_allow_metered(config));
 }
 
 static void
@@ -138,6 +173,13 @@ upd_app_config_test_errors(void)
 		 "InstallDir"},
 		{"Id=a.b\nEndpoint=http://h/\nPublicKey=@KEY@\nMirrors=http://ok/;gopher://x\n",
 		 "gopher"},
+		{"Id=a.b\nEndpoint=http://h/\nPublicKey=@KEY@\nPostInstall=/bin/sh -c "
+		 "'unbalanced\n",
+		 "PostInstall"},
+		{"Id=a.b\nEndpoint=http://h/\nPublicKey=@KEY@\nPostInstallTimeout=0\n",
+		 "PostInstallTimeout"},
+		{"Id=a.b\nEndpoint=http://h/\nPublicKey=@KEY@\nKeepVersions=101\n", "KeepVersions"},
+		{"Id=a.b\nEndpoint=http://h/\nPublicKey=@KEY@\nAllowMetered=maybe\n", "maybe"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -199,6 +241,7 @@ main(int argc, char **argv)
 	upd_test_init(&argc, &argv);
 	g_test_add_func("/libupdater/app-config/full", upd_app_config_test_full);
 	g_test_add_func("/libupdater/app-config/defaults", upd_app_config_test_defaults);
+	g_test_add_func("/libupdater/app-config/install-keys", upd_app_config_test_install_keys);
 	g_test_add_func("/libupdater/app-config/warnings", upd_app_config_test_warnings);
 	g_test_add_func("/libupdater/app-config/errors", upd_app_config_test_errors);
 	g_test_add_func("/libupdater/app-config/policy-names", upd_app_config_test_policy_names);
