@@ -9,7 +9,11 @@
  * across swaps), answers GET / with whatever the "greeter" plugin says, and
  * swaps the plugin when its install directory's "current" changes:
  *
- *   demo-app --port 0 --plugin-dir INSTALLDIR/plugins
+ *   demo-app --port 0 --plugin-dir INSTALLDIR/plugins [--app-id ID]
+ *
+ * With --app-id it registers with updater-service as the host of that
+ * application's plugins: the service then waits for its swaps and rolls an
+ * install back when the swap fails.
  *
  * The first line on stdout is "listening on http://127.0.0.1:PORT/"; every
  * swap adds a line "swap greeter FROM -> TO completed in N us" or "swap
@@ -144,6 +148,7 @@ main(int argc, char **argv)
 	gint delay_ms = 0;
 	gint deadline_ms = 0;
 	g_autofree gchar *policy = NULL;
+	g_autofree gchar *app_id = NULL;
 	gboolean version = FALSE;
 	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(GError) error = NULL;
@@ -164,6 +169,8 @@ main(int argc, char **argv)
 		 "wait, force or give-up when the plugin is busy at the deadline", "POLICY"},
 		{"swap-deadline-ms", 0, 0, G_OPTION_ARG_INT, &deadline_ms,
 		 "How long a swap waits for an idle moment (0: for ever)", "MS"},
+		{"app-id", 0, 0, G_OPTION_ARG_STRING, &app_id,
+		 "Register with updater-service as the host of this application's plugins", "ID"},
 		{"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the program's version", NULL},
 		{NULL},
 	};
@@ -204,6 +211,12 @@ main(int argc, char **argv)
 	g_signal_connect(host, "swap-completed", G_CALLBACK(demo_app_swap_completed_cb), NULL);
 	g_signal_connect(host, "swap-failed", G_CALLBACK(demo_app_swap_failed_cb), NULL);
 	if (!upd_plugin_host_load(host, &error)) {
+		g_printerr("demo-app: %s\n", error->message);
+		return 1;
+	}
+
+	/* updater-service then waits for this process to swap what it installs */
+	if (app_id != NULL && !upd_plugin_host_connect_service(host, app_id, &error)) {
 		g_printerr("demo-app: %s\n", error->message);
 		return 1;
 	}

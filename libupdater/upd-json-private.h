@@ -14,5 +14,8 @@ G_BEGIN_DECLS
  * 64-bit integers stay exact. The same a{sv} values serve D-Bus and --json. */
 gchar *
 upd_json_from_variant(GVariant *value);
+/* the same on one line, for streams of objects (JSON Lines) */
+gchar *
+upd_json_from_variant_line(GVariant *value);
 
 G_END_DECLS

@@ -42,8 +42,10 @@ upd_json_append_string(GString *out, const gchar *str)
 }
 
 static void
-upd_json_indent(GString *out, guint depth)
+upd_json_indent(GString *out, guint depth, gboolean pretty)
 {
+	if (!pretty)
+		return;
 	g_string_append_c(out, '\n');
 	for (guint i = 0; i < depth; i++)
 		g_string_append(out, "  ");
@@ -58,19 +60,19 @@ upd_json_compare_entries(gconstpointer a, gconstpointer b)
 }
 
 static void
-upd_json_append(GString *out, GVariant *value, guint depth)
+upd_json_append(GString *out, GVariant *value, guint depth, gboolean pretty)
 {
 	const GVariantType *type = g_variant_get_type(value);
 
 	if (g_variant_type_equal(type, G_VARIANT_TYPE_VARIANT)) {
 		g_autoptr(GVariant) inner = g_variant_get_variant(value);
-		upd_json_append(out, inner, depth);
+		upd_json_append(out, inner, depth, pretty);
 	} else if (g_variant_type_is_maybe(type)) {
 		g_autoptr(GVariant) inner = g_variant_get_maybe(value);
 		if (inner == NULL)
 			g_string_append(out, "null");
 		else
-			upd_json_append(out, inner, depth);
+			upd_json_append(out, inner, depth, pretty);
 	} else if (g_variant_type_equal(type, G_VARIANT_TYPE_BOOLEAN)) {
 		g_string_append(out, g_variant_get_boolean(value) ? "true" : "false");
 	} else if (g_variant_type_equal(type, G_VARIANT_TYPE_BYTE)) {
@@ -114,15 +116,15 @@ upd_json_append(GString *out, GVariant *value, guint depth)
 			GVariant *entry = g_ptr_array_index(entries, i);
 			g_autoptr(GVariant) key = g_variant_get_child_value(entry, 0);
 			g_autoptr(GVariant) val = g_variant_get_child_value(entry, 1);
-			upd_json_indent(out, depth + 1);
+			upd_json_indent(out, depth + 1, pretty);
 			upd_json_append_string(out, g_variant_get_string(key, NULL));
-			g_string_append(out, ": ");
-			upd_json_append(out, val, depth + 1);
+			g_string_append(out, pretty ? ": " : ":");
+			upd_json_append(out, val, depth + 1, pretty);
 			if (i + 1 < n)
 				g_string_append_c(out, ',');
 		}
 		if (n > 0)
-			upd_json_indent(out, depth);
+			upd_json_indent(out, depth, pretty);
 		g_string_append_c(out, '}');
 	} else {
 		/* other arrays, tuples, dict entries with other keys */
@@ -130,13 +132,13 @@ upd_json_append(GString *out, GVariant *value, guint depth)
 		g_string_append_c(out, '[');
 		for (gsize i = 0; i < n; i++) {
 			g_autoptr(GVariant) child = g_variant_get_child_value(value, i);
-			upd_json_indent(out, depth + 1);
-			upd_json_append(out, child, depth + 1);
+			upd_json_indent(out, depth + 1, pretty);
+			upd_json_append(out, child, depth + 1, pretty);
 			if (i + 1 < n)
 				g_string_append_c(out, ',');
 		}
 		if (n > 0)
-			upd_json_indent(out, depth);
+			upd_json_indent(out, depth, pretty);
 		g_string_append_c(out, ']');
 	}
 }
@@ -145,6 +147,14 @@ gchar *
 upd_json_from_variant(GVariant *value)
 {
 	GString *out = g_string_new(NULL);
-	upd_json_append(out, value, 0);
+	upd_json_append(out, value, 0, TRUE);
+	return g_string_free(out, FALSE);
+}
+
+gchar *
+upd_json_from_variant_line(GVariant *value)
+{
+	GString *out = g_string_new(NULL);
+	upd_json_append(out, value, 0, FALSE);
 	return g_string_free(out, FALSE);
 }

@@ -11,6 +11,7 @@
 #include "upd-i18n-private.h"
 #include "upd-install-dir-private.h"
 #include "upd-plugin-host.h"
+#include "upd-service-link-private.h"
 #include "upd-swappable-plugin.h"
 
 /**
@@ -90,6 +91,7 @@ struct _UpdPluginHost {
 	GFileMonitor *dir_monitor;
 	UpdSwapPolicy policy;
 	guint deadline_ms;
+	UpdServiceLink *service_link; /* (owned) (nullable) */
 };
 
 enum {
@@ -837,6 +839,7 @@ static void
 upd_plugin_host_dispose(GObject *object)
 {
 	UpdPluginHost *self = UPD_PLUGIN_HOST(object);
+	g_clear_object(&self->service_link);
 	upd_plugin_host_unload(self);
 	G_OBJECT_CLASS(upd_plugin_host_parent_class)->dispose(object);
 }
@@ -1152,4 +1155,57 @@ upd_plugin_host_unload(UpdPluginHost *self)
 	g_mutex_lock(&self->lock);
 	g_hash_table_remove_all(self->slots);
 	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * upd_plugin_host_connect_service:
+ * @self: an #UpdPluginHost, loaded
+ * @app_id: the application id under which updater-service installs this
+ *   host's plugins (the Id of its registration)
+ * @error: return location for a #GError
+ *
+ * Registers the host with updater-service on the session bus, now and
+ * whenever the service starts again: after installing a plugin of @app_id,
+ * the service waits for this host to swap it (it asks with SwapRequested) and
+ * records the result; a failed swap rolls the install back. The service is
+ * not started for this. Call it after upd_plugin_host_load().
+ *
+ * Returns: %FALSE when there is no session bus
+ *
+ * Since: 0.1
+ */
+gboolean
+upd_plugin_host_connect_service(UpdPluginHost *self, const gchar *app_id, GError **error)
+{
+	g_autoptr(GDBusConnection) connection = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	g_return_val_if_fail(UPD_IS_PLUGIN_HOST(self), FALSE);
+	g_return_val_if_fail(app_id != NULL, FALSE);
+
+	connection = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &error_local);
+	if (connection == NULL) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_FAILED,
+			    _("cannot reach updater-service, there is no session bus: %s"),
+			    error_local->message);
+		return FALSE;
+	}
+	g_clear_object(&self->service_link);
+	self->service_link = upd_service_link_new(self, app_id, connection);
+	return TRUE;
+}
+
+/**
+ * upd_plugin_host_is_service_registered:
+ * @self: an #UpdPluginHost
+ *
+ * Returns: whether updater-service runs and has registered this host
+ *
+ * Since: 0.1
+ */
+gboolean
+upd_plugin_host_is_service_registered(UpdPluginHost *self)
+{
+	g_return_val_if_fail(UPD_IS_PLUGIN_HOST(self), FALSE);
+	return self->service_link != NULL && upd_service_link_is_registered(self->service_link);
 }

@@ -81,6 +81,13 @@ upd_plugin_host_is_swap_pending(UpdPluginHost *self, const gchar *name) UPD_NONN
 UPD_AVAILABLE_IN_ALL
 void
 upd_plugin_host_unload(UpdPluginHost *self) UPD_NONNULL(1);
+UPD_AVAILABLE_IN_ALL
+gboolean
+upd_plugin_host_connect_service(UpdPluginHost *self, const gchar *app_id, GError **error)
+	UPD_NONNULL(1, 2);
+UPD_AVAILABLE_IN_ALL
+gboolean
+upd_plugin_host_is_service_registered(UpdPluginHost *self) UPD_NONNULL(1);
 
 UPD_AVAILABLE_IN_ALL
 UpdPluginHold *

@@ -280,11 +280,11 @@ test_errors(Fixture *f, gconstpointer user_data)
 		g_assert_cmpint(ctl_run(NULL, NULL, &err, "--no-such-option", "check", NULL), ==,
 				2);
 	}
-	/* no configuration given */
+	/* neither an application of the service nor a configuration given */
 	{
 		g_autofree gchar *err = NULL;
-		g_assert_cmpint(ctl_run(NULL, NULL, &err, "check", NULL), ==, 1);
-		assert_one_line(err, "updaterctl: ");
+		g_assert_cmpint(ctl_run(NULL, NULL, &err, "check", NULL), ==, 2);
+		g_assert_true(g_str_has_prefix(err, "updaterctl: "));
 		g_assert_nonnull(strstr(err, "--config"));
 	}
 }

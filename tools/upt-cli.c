@@ -70,6 +70,14 @@ upt_cli_print_json(GVariant *value)
 	g_print("%s\n", json);
 }
 
+void
+upt_cli_print_json_line(GVariant *value)
+{
+	g_autoptr(GVariant) sunk = g_variant_ref_sink(value);
+	g_autofree gchar *json = upd_json_from_variant_line(sunk);
+	g_print("%s\n", json);
+}
+
 gboolean
 upt_cli_stderr_is_terminal(void)
 {
@@ -98,11 +106,11 @@ upt_cli_progress_new(const gchar *label)
 	return self;
 }
 
-static guint
-upt_cli_terminal_width(void)
+guint
+upt_cli_terminal_width(int fd)
 {
 	struct winsize ws;
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
 		return ws.ws_col;
 	return 80;
 }
@@ -159,7 +167,7 @@ upt_cli_progress_update(UptCliProgress *self, guint64 done, guint64 total, gdoub
 	if (!self->active)
 		return;
 	text = upt_cli_format_progress(self->label, done, total, rate, eta,
-				       upt_cli_terminal_width());
+				       upt_cli_terminal_width(STDERR_FILENO));
 	/* carriage return, the bar, clear to the end of the line */
 	g_printerr("\r%s\033[K", text);
 	self->drawn = TRUE;

@@ -28,8 +28,14 @@ void
 upt_cli_warn(const gchar *format, ...) G_GNUC_PRINTF(1, 2);
 void
 upt_cli_print_json(GVariant *value);
+/* one object per line, for streams of events */
+void
+upt_cli_print_json_line(GVariant *value);
 gboolean
 upt_cli_stderr_is_terminal(void);
+/* columns of the terminal on @fd, 80 when it is none */
+guint
+upt_cli_terminal_width(int fd);
 int
 upt_cli_print_version(void);
 
