@@ -4,22 +4,28 @@
 #   a release engineer makes a signing key and publishes versions 1.0 and 2.0
 #   of an application into a repository; updater-server serves it on
 #   127.0.0.1; a client configured with the public key checks for updates
-#   and downloads what the newest release needs; then a running host
-#   application (demo-app) gets its plugin updated from 1.0 to 2.0 while a
-#   client keeps calling it.
+#   and downloads what the newest release needs; then the user daemon,
+#   updater-service, keeps a running host application (demo-app) up to
+#   date: its plugin is updated from 1.0 to 2.0 while a client keeps calling
+#   it, and the daemon waits for the host's swap.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-./build-aux/install-deps.sh
-if [ ! -d build ]; then
-	meson setup build -Dwerror=true
+if [ -z "${UPDATER_DEMO_IN_BUS:-}" ]; then
+	./build-aux/install-deps.sh
+	if [ ! -d build ]; then
+		meson setup build -Dwerror=true
+	fi
+	meson compile -C build
+	# the daemon lives on a session bus: the demo brings its own
+	UPDATER_DEMO_IN_BUS=1 exec dbus-run-session -- "$0" "$@"
 fi
-meson compile -C build
 
 publish="$top/build/tools/updater-publish"
 server="$top/build/tools/updater-server"
 ctl="$top/build/updater-service/updaterctl"
+service="$top/build/updater-service/updater-service"
 demo_app="$top/build/demo-app/demo-app"
 # the installer plugins of the build tree
 UPDATER_INSTALLER_DIR=$(printf '%s:' "$top"/build/plugins/*/)
@@ -29,8 +35,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/libupdater-demo-XXXXXX")
 server_pid=""
 app_pid=""
 client_pid=""
+service_pid=""
 cleanup() {
-	for pid in $client_pid $app_pid $server_pid; do
+	for pid in $client_pid $app_pid $service_pid $server_pid; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
@@ -121,7 +128,7 @@ if "$ctl" --config "$work/wrong-key.conf" check; then
 	exit 1
 fi
 
-step "10. Hot reload: a running application's plugin is updated while it serves"
+step "10. The user daemon keeps a running application's plugin up to date"
 "$publish" release --repo "$work/repo" --key "$work/demo-key.secret" --app org.example.Greeter \
 	--version 1.0 --type dll --kind plugin --component greeter \
 	"$top/build/demo-app/plugins/greeter-1.0/libgreeter.so"
@@ -131,9 +138,21 @@ Id=org.example.Greeter
 Endpoint=$url
 InstallDir=$work/greeter
 PublicKey=$public_key
+Policy=manual
 CONF
-"$ctl" --config "$work/greeter.conf" install
-"$demo_app" --port 0 --plugin-dir "$work/greeter/plugins" --delay-ms 2 > "$work/app.out" 2>&1 &
+"$service" > "$work/service.out" 2>&1 &
+service_pid=$!
+i=0
+until "$ctl" apps > /dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && { echo "updater-service did not start:" >&2; cat "$work/service.out" >&2; exit 1; }
+	sleep 0.1
+done
+"$ctl" register "$work/greeter.conf"
+"$ctl" install org.example.Greeter
+"$ctl" apps
+"$demo_app" --port 0 --plugin-dir "$work/greeter/plugins" --delay-ms 2 \
+	--app-id org.example.Greeter > "$work/app.out" 2>&1 &
 app_pid=$!
 i=0
 until [ -s "$work/app.out" ]; do
@@ -142,16 +161,19 @@ until [ -s "$work/app.out" ]; do
 	sleep 0.1
 done
 app_url=$(sed -n 's/^listening on //p' "$work/app.out")
-echo "demo-app: listening on $app_url (plugin greeter from $work/greeter/plugins)"
+echo "demo-app: listening on $app_url (plugin greeter from $work/greeter/plugins)," \
+	"registered with updater-service as the host of org.example.Greeter"
 # a client that keeps calling it, every 50 ms
 ( while :; do curl -s "$app_url" || echo "REQUEST FAILED"; sleep 0.05; done ) > "$work/client.out" &
 client_pid=$!
 sleep 1
-echo "-- the release engineer publishes greeter 2.0; the updater installs it:"
+echo "-- the release engineer publishes greeter 2.0; updater-service installs it and waits"
+echo "   until demo-app has swapped it in:"
 "$publish" release --repo "$work/repo" --key "$work/demo-key.secret" --app org.example.Greeter \
 	--version 2.0 --type dll --kind plugin --component greeter \
 	"$top/build/demo-app/plugins/greeter-2.0/libgreeter.so"
-"$ctl" --config "$work/greeter.conf" install
+"$ctl" install org.example.Greeter
+"$ctl" history org.example.Greeter
 sleep 1
 kill "$client_pid" 2>/dev/null; wait "$client_pid" 2>/dev/null || true
 client_pid=""
