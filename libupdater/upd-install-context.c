@@ -16,6 +16,7 @@
 #include "upd-i18n-private.h"
 #include "upd-install-context-private.h"
 #include "upd-sha256-private.h"
+#include "upd-validate-private.h"
 
 #define UPD_INSTALL_COPY_CHUNK (1024 * 1024)
 
@@ -287,27 +288,6 @@ upd_install_create_directory(UpdInstallContext *ctx, const gchar *path, guint mo
 
 /* a link target must resolve, without following anything, inside the tree */
 static gboolean
-upd_install_target_stays_inside(const gchar *normal_path, const gchar *target)
-{
-	g_auto(GStrv) link_parts = g_strsplit(normal_path, "/", -1);
-	g_auto(GStrv) target_parts = NULL;
-	gint depth = (gint)g_strv_length(link_parts) - 1;
-
-	if (target == NULL || target[0] == '\0' || target[0] == '/')
-		return FALSE;
-	target_parts = g_strsplit(target, "/", -1);
-	for (guint i = 0; target_parts[i] != NULL; i++) {
-		if (g_strcmp0(target_parts[i], "..") == 0)
-			depth--;
-		else if (target_parts[i][0] != '\0' && g_strcmp0(target_parts[i], ".") != 0)
-			depth++;
-		if (depth < 0)
-			return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
 upd_install_create_symlink(UpdInstallContext *ctx,
 			   const gchar *path,
 			   const gchar *target,
@@ -319,11 +299,11 @@ upd_install_create_symlink(UpdInstallContext *ctx,
 
 	if (normal == NULL)
 		return FALSE;
-	if (!upd_install_target_stays_inside(normal, target)) {
-		g_set_error(
-			error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
-			_("symbolic link %s -> %s points outside the staging directory: refused"),
-			path, target != NULL ? target : "");
+	if (!upd_validate_symlink_target(normal, target)) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("symbolic link %s -> %s points outside the staging directory, or "
+			      "climbs with “..” after a name: refused"),
+			    path, target != NULL ? target : "");
 		return FALSE;
 	}
 	dirfd = upd_install_open_parent(ctx, normal, TRUE, &base, error);

@@ -112,13 +112,23 @@ upd_installer_registry_load_module(UpdInstallerRegistry *self, const gchar *path
 		return;
 	}
 	plugin = ((UpdInstallerPluginQueryFunc)symbol)();
-	if (plugin == NULL || plugin->abi_version != UPD_INSTALLER_ABI_VERSION ||
-	    plugin->struct_size < sizeof(UpdInstallerPlugin)) {
+	if (plugin == NULL || plugin->abi_version != UPD_INSTALLER_ABI_VERSION) {
 		upd_installer_registry_fail(self,
 					    _("installer %s was built for installer ABI %u, this "
 					      "updater has ABI %u"),
 					    basename, plugin != NULL ? plugin->abi_version : 0,
 					    (guint)UPD_INSTALLER_ABI_VERSION);
+		g_module_close(module);
+		return;
+	}
+	if (plugin->struct_size < sizeof(UpdInstallerPlugin)) {
+		upd_installer_registry_fail(self,
+					    _("installer %s has a struct_size of %u bytes, ABI %u "
+					      "needs at least %u: it was built against another "
+					      "header"),
+					    basename, (guint)plugin->struct_size,
+					    (guint)UPD_INSTALLER_ABI_VERSION,
+					    (guint)sizeof(UpdInstallerPlugin));
 		g_module_close(module);
 		return;
 	}
@@ -186,7 +196,8 @@ upd_installer_registry_load_dir(UpdInstallerRegistry *self, const gchar *dirs, G
 			return FALSE;
 		}
 		while ((name = g_dir_read_name(d)) != NULL) {
-			if (g_str_has_prefix(name, UPD_INSTALLER_PREFIX) && g_str_has_suffix(name, ".so"))
+			if (g_str_has_prefix(name, UPD_INSTALLER_PREFIX) &&
+			    g_str_has_suffix(name, ".so"))
 				g_ptr_array_add(paths, g_build_filename(list[i], name, NULL));
 		}
 	}

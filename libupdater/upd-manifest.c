@@ -138,28 +138,6 @@ upd_manifest_validate_object(const gchar *what, const Updater__Object *object, G
 	return TRUE;
 }
 
-/* a relative link target must resolve, lexically, inside the tree */
-static gboolean
-upd_manifest_symlink_stays_inside(const gchar *entry_path, const gchar *target)
-{
-	g_auto(GStrv) entry_parts = g_strsplit(entry_path, "/", -1);
-	g_auto(GStrv) target_parts = NULL;
-	gint depth = (gint)g_strv_length(entry_parts) - 1;
-
-	if (target == NULL || target[0] == '\0' || target[0] == '/')
-		return FALSE;
-	target_parts = g_strsplit(target, "/", -1);
-	for (guint i = 0; target_parts[i] != NULL; i++) {
-		if (g_strcmp0(target_parts[i], "..") == 0)
-			depth--;
-		else if (target_parts[i][0] != '\0' && g_strcmp0(target_parts[i], ".") != 0)
-			depth++;
-		if (depth < 0)
-			return FALSE;
-	}
-	return TRUE;
-}
-
 static gboolean
 upd_manifest_validate_payload(const gchar *version,
 			      const gchar *component,
@@ -208,9 +186,11 @@ upd_manifest_validate_payload(const gchar *version,
 					  "a file, a link or a directory"),
 					entry->path);
 			if (entry->symlink_target != NULL &&
-			    !upd_manifest_symlink_stays_inside(entry->path, entry->symlink_target))
+			    !upd_validate_symlink_target(entry->path, entry->symlink_target))
 				return upd_manifest_invalid(
-					error, _("symbolic link %s -> %s leaves the tree"),
+					error,
+					_("symbolic link %s -> %s leaves the tree, or climbs with "
+					  "“..” after a name"),
 					entry->path, entry->symlink_target);
 			if (entry->object != NULL) {
 				g_autofree gchar *entry_what =

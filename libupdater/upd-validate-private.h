@@ -21,5 +21,13 @@ upd_validate_component_name(const gchar *name, GError **error);
  * 4096 bytes */
 gboolean
 upd_validate_relative_path(const gchar *what, const gchar *path, GError **error);
+/* whether a symbolic link at @link_path (normalised, relative to the top of a
+ * tree) with @target stays inside the tree however the tree's other links
+ * point: the target is relative, its ".." components all come first (so that
+ * they climb real directories, the link's parents) and do not climb above
+ * the top; what follows them only descends, through links that obey the same
+ * rule */
+gboolean
+upd_validate_symlink_target(const gchar *link_path, const gchar *target);
 
 G_END_DECLS

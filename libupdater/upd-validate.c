@@ -110,3 +110,29 @@ upd_validate_relative_path(const gchar *what, const gchar *path, GError **error)
 	}
 	return TRUE;
 }
+
+gboolean
+upd_validate_symlink_target(const gchar *link_path, const gchar *target)
+{
+	g_auto(GStrv) link_parts = g_strsplit(link_path, "/", -1);
+	g_auto(GStrv) target_parts = NULL;
+	gint depth = (gint)g_strv_length(link_parts) - 1;
+	gboolean descended = FALSE;
+
+	if (target == NULL || target[0] == '\0' || target[0] == '/')
+		return FALSE;
+	target_parts = g_strsplit(target, "/", -1);
+	for (guint i = 0; target_parts[i] != NULL; i++) {
+		if (g_strcmp0(target_parts[i], "..") == 0) {
+			/* "a/.." climbs from wherever "a" leads, maybe a link */
+			if (descended)
+				return FALSE;
+			depth--;
+		} else if (target_parts[i][0] != '\0' && g_strcmp0(target_parts[i], ".") != 0) {
+			descended = TRUE;
+		}
+		if (depth < 0)
+			return FALSE;
+	}
+	return TRUE;
+}

@@ -909,6 +909,14 @@ usv_app_shutdown(UsvApp *self)
 	usv_swap_tracker_cancel(self->swaps);
 	if (self->cancellable != NULL)
 		g_cancellable_cancel(self->cancellable);
+	/* the callers of what runs get their answer now: the main loop may not
+	 * run again to finish it */
+	if (self->running != NULL) {
+		for (guint i = 0; i < self->running->invocations->len; i++)
+			g_dbus_method_invocation_return_gerror(
+				g_ptr_array_index(self->running->invocations, i), error);
+		g_ptr_array_set_size(self->running->invocations, 0);
+	}
 	/* callers waiting in the queue get an answer */
 	while (!g_queue_is_empty(self->queue)) {
 		UsvOp *op = g_queue_pop_head(self->queue);

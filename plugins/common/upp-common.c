@@ -16,6 +16,14 @@
 
 #define UPP_BLOCK (64 * 1024)
 
+/* libarchive does not always say why */
+static const gchar *
+upp_archive_error(struct archive *a)
+{
+	const gchar *message = archive_error_string(a);
+	return message != NULL ? message : _("no reason given by libarchive");
+}
+
 gboolean
 upp_archive_open_payload(const UpdInstallerHost *host,
 			 UpdInstallContext *ctx,
@@ -27,7 +35,7 @@ upp_archive_open_payload(const UpdInstallerHost *host,
 	if (archive_read_open_filename(a, path, UPP_BLOCK) != ARCHIVE_OK) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			    _("%s is not a readable archive: %s"), host->get_payload_filename(ctx),
-			    archive_error_string(a));
+			    upp_archive_error(a));
 		return FALSE;
 	}
 	return TRUE;
@@ -56,11 +64,13 @@ upp_extract_file(const UpdInstallerHost *host,
 
 		if (rc == ARCHIVE_EOF)
 			break;
-		if (rc < ARCHIVE_WARN) {
+		/* a bad CRC or an entry shorter than declared is only a warning for
+		 * libarchive: here it is corrupt data */
+		if (rc != ARCHIVE_OK) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 				    _("archive entry %s cannot be read (truncated or corrupt "
 				      "archive?): %s"),
-				    path, archive_error_string(a));
+				    path, upp_archive_error(a));
 			close(fd);
 			return FALSE;
 		}
@@ -104,11 +114,19 @@ upp_extract_file(const UpdInstallerHost *host,
 			return FALSE;
 		}
 	}
-	if (size_known && written < declared && ftruncate(fd, declared) != 0) {
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), _("cannot write %s: %s"),
-			    path, g_strerror(errno));
-		close(fd);
-		return FALSE;
+	/* a hole at the end counts against the limits like one in the middle */
+	if (size_known && written < declared) {
+		if (!host->account(ctx, (guint64)(declared - written), error)) {
+			close(fd);
+			return FALSE;
+		}
+		if (ftruncate(fd, declared) != 0) {
+			int errsv = errno;
+			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv),
+				    _("cannot write %s: %s"), path, g_strerror(errsv));
+			close(fd);
+			return FALSE;
+		}
 	}
 	close(fd);
 	return TRUE;
@@ -134,7 +152,7 @@ upp_extract_archive(const UpdInstallerHost *host,
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 				    _("%s cannot be read after %u entries (truncated or corrupt "
 				      "archive?): %s"),
-				    host->get_payload_filename(ctx), count, archive_error_string(a));
+				    host->get_payload_filename(ctx), count, upp_archive_error(a));
 			return FALSE;
 		}
 		count++;
@@ -143,7 +161,8 @@ upp_extract_archive(const UpdInstallerHost *host,
 			path = archive_entry_pathname(entry);
 		if (path == NULL || !g_utf8_validate(path, -1, NULL)) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-				    _("archive entry %u has a name that is not text: refused"), count);
+				    _("archive entry %u has a name that is not text: refused"),
+				    count);
 			return FALSE;
 		}
 		hardlink = archive_entry_hardlink(entry);
@@ -175,7 +194,7 @@ upp_extract_archive(const UpdInstallerHost *host,
 	if (archive_read_close(a) != ARCHIVE_OK) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			    _("%s ends badly (truncated or corrupt archive?): %s"),
-			    host->get_payload_filename(ctx), archive_error_string(a));
+			    host->get_payload_filename(ctx), upp_archive_error(a));
 		return FALSE;
 	}
 	if (count == 0) {
@@ -217,6 +236,38 @@ upp_elf_host_machine(const gchar **name)
 #endif
 }
 
+/* the common machines by name, for messages */
+static const gchar *
+upp_elf_machine_name(guint16 machine)
+{
+	switch (machine) {
+	case EM_386:
+		return "i386";
+	case EM_X86_64:
+		return "x86_64";
+	case EM_ARM:
+		return "arm";
+	case EM_AARCH64:
+		return "aarch64";
+	case EM_RISCV:
+		return "riscv";
+	case EM_PPC:
+		return "ppc";
+	case EM_PPC64:
+		return "ppc64";
+	case EM_S390:
+		return "s390";
+	case EM_MIPS:
+		return "mips";
+	case EM_SPARCV9:
+		return "sparc64";
+	case EM_LOONGARCH:
+		return "loongarch";
+	default:
+		return _("an unknown machine");
+	}
+}
+
 gboolean
 upp_elf_check(const gchar *path, const gchar *name, gboolean shared_object, GError **error)
 {
@@ -231,8 +282,8 @@ upp_elf_check(const gchar *path, const gchar *name, gboolean shared_object, GErr
 	ssize_t n;
 
 	if (fd < 0) {
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), _("cannot open %s: %s"),
-			    name, g_strerror(errno));
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    _("cannot open %s: %s"), name, g_strerror(errno));
 		return FALSE;
 	}
 	n = read(fd, ident, sizeof(ident));
@@ -243,21 +294,22 @@ upp_elf_check(const gchar *path, const gchar *name, gboolean shared_object, GErr
 		return FALSE;
 	}
 	if (ident[EI_CLASS] != host_class || ident[EI_DATA] != host_data) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			    _("%s is a %s-bit %s-endian ELF file; this machine is %u-bit %s-endian"),
-			    name, ident[EI_CLASS] == ELFCLASS64 ? "64" : "32",
-			    ident[EI_DATA] == ELFDATA2MSB ? "big" : "little",
-			    (guint)(sizeof(void *) * 8),
-			    G_BYTE_ORDER == G_LITTLE_ENDIAN ? "little" : "big");
+		g_set_error(
+			error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			_("%s is a %s-bit %s-endian ELF file; this machine is %u-bit %s-endian"),
+			name, ident[EI_CLASS] == ELFCLASS64 ? "64" : "32",
+			ident[EI_DATA] == ELFDATA2MSB ? "big" : "little",
+			(guint)(sizeof(void *) * 8),
+			G_BYTE_ORDER == G_LITTLE_ENDIAN ? "little" : "big");
 		return FALSE;
 	}
 	/* e_type and e_machine follow e_ident in both classes, in host order */
 	memcpy(&type, ident + EI_NIDENT, sizeof(type));
 	memcpy(&machine, ident + EI_NIDENT + 2, sizeof(machine));
 	if (machine != host_machine) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			    _("%s is built for ELF machine %u, this machine is %s (%u)"), name,
-			    machine, host_name, host_machine);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    _("%s is built for %s (ELF machine %u), this machine is %s (%u)"), name,
+			    upp_elf_machine_name(machine), machine, host_name, host_machine);
 		return FALSE;
 	}
 	if (shared_object && type != ET_DYN) {
