@@ -356,8 +356,8 @@ upd_app_config_load(UpdAppConfig *self, GKeyFile *kf, GError **error)
 		g_autoptr(GError) error_bool = NULL;
 		g_autofree gchar *raw =
 			g_key_file_get_string(kf, UPD_APP_CONFIG_GROUP, "AllowMetered", NULL);
-		self->allow_metered =
-			g_key_file_get_boolean(kf, UPD_APP_CONFIG_GROUP, "AllowMetered", &error_bool);
+		self->allow_metered = g_key_file_get_boolean(kf, UPD_APP_CONFIG_GROUP,
+							     "AllowMetered", &error_bool);
 		if (error_bool != NULL)
 			return upd_app_config_bad_value(self, "AllowMetered", raw,
 							_("it must be true or false"), error);

@@ -129,9 +129,10 @@ upd_install_normalise_path(const gchar *path, GError **error)
 
 	if (path == NULL || path[0] == '/' || strchr(path, '\\') != NULL ||
 	    !g_utf8_validate(path, -1, NULL)) {
-		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
-			    _("path “%s” is absolute or not plain text: refused"),
-			    path != NULL && g_utf8_validate(path, -1, NULL) ? path : "?");
+		g_set_error(
+			error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			_("path “%s” is absolute, contains a backslash or is not UTF-8: refused"),
+			path != NULL && g_utf8_validate(path, -1, NULL) ? path : "?");
 		return NULL;
 	}
 	parts = g_strsplit(path, "/", -1);

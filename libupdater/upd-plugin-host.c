@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "upd-error.h"
 #include "upd-i18n-private.h"
@@ -47,7 +48,8 @@ typedef struct {
 
 struct _UpdPluginVersion {
 	gint refcount;
-	UpdPluginHost *host; /* (unowned) */
+	UpdPluginHost *host; /* (unowned): for the main thread while the host lives */
+	GWeakRef host_ref;   /* the same for any thread, also after the host is gone */
 	gchar *name;
 	gchar *version;
 	gchar *dir;
@@ -68,6 +70,7 @@ typedef struct {
 	UpdPluginVersion *current; /* (owned) (nullable) */
 	UpdPluginVersion *pending; /* (owned) (nullable): validated, waiting to swap in */
 	gchar *failed_target;	   /* (owned) (nullable): do not retry it until current changes */
+	guint64 failed_link;	   /* inode and change time of the "current" link that named it */
 	GFileMonitor *monitor;	   /* (owned) (nullable) */
 	guint check_id;
 	guint deadline_id;
@@ -276,6 +279,7 @@ upd_plugin_version_unref(UpdPluginVersion *version)
 		g_debug("unloading %s", version->path);
 		g_module_close(version->module);
 	}
+	g_weak_ref_clear(&version->host_ref);
 	g_free(version->name);
 	g_free(version->version);
 	g_free(version->dir);
@@ -313,10 +317,13 @@ upd_plugin_find_module(const gchar *dir, const gchar *name, GError **error)
 	}
 	if (count == 1)
 		return g_steal_pointer(&only);
-	g_set_error(error, UPD_ERROR, UPD_ERROR_PLUGIN,
-		    count == 0 ? _("%s holds no plugin module (%s)")
-			       : _("%s holds several .so files and none is called %s"),
-		    dir, lib);
+	if (count == 0)
+		g_set_error(error, UPD_ERROR, UPD_ERROR_PLUGIN, _("%s holds no plugin module (%s)"),
+			    dir, lib);
+	else
+		g_set_error(error, UPD_ERROR, UPD_ERROR_PLUGIN,
+			    _("%s holds several .so files and none is called %s or %s"), dir, lib,
+			    plain);
 	return NULL;
 }
 
@@ -333,6 +340,7 @@ upd_plugin_version_open(UpdPluginHost *self,
 
 	version->refcount = 1;
 	version->host = self;
+	g_weak_ref_init(&version->host_ref, self);
 	version->name = g_strdup(slot->name);
 	version->version = g_strdup(version_name);
 	version->dir = upd_install_dir_version_path(slot->dir, version_name);
@@ -401,26 +409,28 @@ upd_plugin_version_bring_up(UpdPluginVersion *version,
 
 	version->instance = version->vtable->create(&version->ctx.pub, &error_local);
 	if (version->instance == NULL) {
-		g_set_error(error, UPD_ERROR, UPD_ERROR_PLUGIN, _("%s %s could not be created: %s"),
-			    version->name, version->version,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_PLUGIN,
+			    _("plugin %s %s could not be created: %s"), version->name,
+			    version->version,
 			    error_local != NULL ? error_local->message : _("no reason given"));
 		return FALSE;
 	}
 	if (state != NULL && version->vtable->restore_state != NULL &&
 	    !version->vtable->restore_state(version->instance, state_version, state,
 					    &error_local)) {
-		g_set_error(error, UPD_ERROR, UPD_ERROR_PLUGIN,
-			    _("%s %s refused the state (format %u) of the running version: %s"),
-			    version->name, version->version, state_version,
-			    error_local != NULL ? error_local->message : _("no reason given"));
+		g_set_error(
+			error, UPD_ERROR, UPD_ERROR_PLUGIN,
+			_("plugin %s %s refused the state (format %u) of the running version: %s"),
+			version->name, version->version, state_version,
+			error_local != NULL ? error_local->message : _("no reason given"));
 		upd_plugin_version_quiesce(version);
 		version->vtable->destroy(version->instance);
 		version->instance = NULL;
 		return FALSE;
 	}
 	if (!version->vtable->start(version->instance, &error_local)) {
-		g_set_error(error, UPD_ERROR, UPD_ERROR_PLUGIN, _("%s %s failed to start: %s"),
-			    version->name, version->version,
+		g_set_error(error, UPD_ERROR, UPD_ERROR_PLUGIN,
+			    _("plugin %s %s failed to start: %s"), version->name, version->version,
 			    error_local != NULL ? error_local->message : _("no reason given"));
 		/* a failed start may have left sources or threads: none may survive */
 		version->vtable->stop(version->instance);
@@ -532,11 +542,15 @@ upd_plugin_hold_release(UpdPluginHold *hold)
 	if (hold == NULL)
 		return;
 	version = hold->version;
-	host = version->host;
-	if (g_atomic_int_dec_and_test(&version->holds) && host != NULL)
-		g_main_context_invoke_full(host->context, G_PRIORITY_DEFAULT,
-					   upd_plugin_host_try_swaps_cb, g_object_ref(host),
+	/* the host may be gone (or going) already, in another thread */
+	host = g_weak_ref_get(&version->host_ref);
+	if (g_atomic_int_dec_and_test(&version->holds) && host != NULL) {
+		GMainContext *context = host->context;
+		g_main_context_invoke_full(context, G_PRIORITY_DEFAULT,
+					   upd_plugin_host_try_swaps_cb, g_steal_pointer(&host),
 					   g_object_unref);
+	}
+	g_clear_object(&host);
 	upd_plugin_version_unref(version);
 	g_free(hold);
 }
@@ -551,6 +565,21 @@ upd_plugin_slot_clear_pending(UpdPluginSlot *slot)
 	g_clear_pointer(&slot->pending, upd_plugin_version_unref);
 }
 
+/* identifies one "current" link: a new link (even to the same version) is a
+ * new request, the events of one rename are not */
+static guint64
+upd_plugin_slot_current_link(UpdPluginSlot *slot)
+{
+	g_autofree gchar *path = g_build_filename(slot->dir, UPD_INSTALL_DIR_CURRENT, NULL);
+	struct stat st;
+
+	/* an inode number can be reused at once: the change time tells apart */
+	if (lstat(path, &st) != 0)
+		return 0;
+	return (guint64)st.st_ino * 1000003u ^ (guint64)st.st_ctim.tv_sec * 1000000000u ^
+	       (guint64)st.st_ctim.tv_nsec;
+}
+
 static void
 upd_plugin_host_report_failure(UpdPluginHost *self,
 			       UpdPluginSlot *slot,
@@ -560,8 +589,22 @@ upd_plugin_host_report_failure(UpdPluginHost *self,
 	g_message("swapping plugin %s to %s failed: %s", slot->name, to, error->message);
 	g_free(slot->failed_target);
 	slot->failed_target = g_strdup(to);
+	slot->failed_link = upd_plugin_slot_current_link(slot);
 	g_signal_emit(self, signals[SIGNAL_SWAP_FAILED], 0, slot->name,
 		      slot->current != NULL ? slot->current->version : NULL, to, error);
+}
+
+/* a swap that failed: the old instance, stopped but with its state, goes on */
+static void
+upd_plugin_version_resume(UpdPluginVersion *old)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!old->vtable->start(old->instance, &error))
+		g_warning("%s %s does not start again: %s", old->name, old->version,
+			  error != NULL ? error->message : _("no reason given"));
+	else
+		old->started = TRUE;
 }
 
 static void
@@ -581,24 +624,15 @@ upd_plugin_host_do_swap(UpdPluginHost *self, UpdPluginSlot *slot)
 		state = old->vtable->save_state(old->instance, &error);
 		state_version = old->vtable->state_version;
 		if (state == NULL && error != NULL) {
-			g_autoptr(GError) error_start = NULL;
-			g_prefix_error(&error, _("%s %s could not save its state: "), old->name,
-				       old->version);
-			if (!upd_plugin_version_bring_up(old, 0, NULL, &error_start) &&
-			    old->instance == NULL)
-				g_warning("%s", error_start->message);
+			g_prefix_error(&error, _("plugin %s %s could not save its state: "),
+				       old->name, old->version);
+			upd_plugin_version_resume(old);
 			upd_plugin_host_report_failure(self, slot, new->version, error);
 			return;
 		}
 	}
 	if (!upd_plugin_version_bring_up(new, state_version, state, &error)) {
-		g_autoptr(GError) error_resume = NULL;
-		/* the old instance still has its state: it resumes */
-		if (!old->vtable->start(old->instance, &error_resume))
-			g_warning("%s %s does not start again: %s", old->name, old->version,
-				  error_resume != NULL ? error_resume->message : "?");
-		else
-			old->started = TRUE;
+		upd_plugin_version_resume(old);
 		upd_plugin_host_report_failure(self, slot, new->version, error);
 		return;
 	}
@@ -696,7 +730,8 @@ upd_plugin_host_check_slot(UpdPluginHost *self, UpdPluginSlot *slot)
 	}
 	if (slot->pending != NULL && g_strcmp0(slot->pending->version, target) == 0)
 		return;
-	if (g_strcmp0(slot->failed_target, target) == 0)
+	if (g_strcmp0(slot->failed_target, target) == 0 &&
+	    slot->failed_link == upd_plugin_slot_current_link(slot))
 		return;
 	upd_plugin_slot_clear_pending(slot);
 	g_signal_emit(self, signals[SIGNAL_SWAP_STARTED], 0, slot->name, slot->current->version,
@@ -759,6 +794,9 @@ upd_plugin_slot_free(gpointer data)
 	}
 	g_clear_handle_id(&slot->check_id, g_source_remove);
 	upd_plugin_slot_clear_pending(slot);
+	/* stopped now; destroyed and unloaded when the last hold is released */
+	if (slot->current != NULL)
+		upd_plugin_version_stop(slot->current);
 	g_clear_pointer(&slot->current, upd_plugin_version_unref);
 	g_free(slot->failed_target);
 	g_free(slot->interface_name);

@@ -1617,8 +1617,8 @@ test_library_foreign_machine(Fixture *f, gconstpointer user_data)
 	g_autofree gchar *foreign = fixture_patched_library(
 		f, "libforeign.so", G_STRUCT_OFFSET(Elf64_Ehdr, e_machine), machine);
 	g_autofree gchar *version = NULL;
-	g_autofree gchar *needle = g_strdup_printf("libforeign.so is built for %s (ELF machine %u)",
-						   machine_name, (guint)machine);
+	g_autofree gchar *needle = g_strdup_printf(
+		"libforeign.so is built for machine type %s (%u)", machine_name, (guint)machine);
 
 	fixture_install_base(f);
 	version = fixture_publish(f, foreign, NULL);

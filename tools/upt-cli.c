@@ -106,6 +106,23 @@ upt_cli_progress_new(const gchar *label)
 	return self;
 }
 
+gchar *
+upt_cli_pad(const gchar *text, guint width)
+{
+	GString *out = g_string_new(text);
+	guint columns = 0;
+
+	for (const gchar *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (g_unichar_iszerowidth(c))
+			continue;
+		columns += g_unichar_iswide(c) ? 2 : 1;
+	}
+	while (columns++ < width)
+		g_string_append_c(out, ' ');
+	return g_string_free(out, FALSE);
+}
+
 guint
 upt_cli_terminal_width(int fd)
 {

@@ -33,6 +33,10 @@ void
 upt_cli_print_json_line(GVariant *value);
 gboolean
 upt_cli_stderr_is_terminal(void);
+/* @text followed by spaces up to @width columns of a terminal (wide
+ * characters take two): printf's "%-12s" counts bytes, not columns */
+gchar *
+upt_cli_pad(const gchar *text, guint width);
 /* columns of the terminal on @fd, 80 when it is none */
 guint
 upt_cli_terminal_width(int fd);

@@ -105,7 +105,9 @@ main(int argc, char **argv)
 	if (argc > 1)
 		return upt_cli_usage_error(_("unexpected argument “%s”"), argv[1]);
 	if (idle_timeout < 0 || first_check_delay < 0 || swap_timeout <= 0)
-		return upt_cli_usage_error(_("times must be positive numbers of seconds"));
+		return upt_cli_usage_error(
+			_("--idle-timeout and --first-check-delay must not be negative, and "
+			  "--swap-timeout must be positive"));
 	if (verbose)
 		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
 	options.idle_timeout = (guint)idle_timeout;

@@ -62,7 +62,9 @@ main(int argc, char **argv)
 		    "by this configuration file"),
 		 N_("FILE")},
 		{"force", 'f', 0, G_OPTION_ARG_NONE, &opts.force,
-		 N_("install: also a version rolled back from, or the current one again"), NULL},
+		 N_("With install: also install a version that was rolled back, or reinstall "
+		    "the current one"),
+		 NULL},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &opts.json,
 		 N_("Print JSON for scripts (monitor: one object per line)"), NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"),

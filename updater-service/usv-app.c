@@ -19,6 +19,9 @@
 #define USV_APP_RETRY_FIRST 30
 /* seconds from better conditions (network back, power saving off) to the check */
 #define USV_APP_CONDITIONS_DELAY 2
+/* the longest interval a server may suggest: the suggestion travels outside
+ * the signed manifest, so it may slow clients down but never stop them */
+#define USV_APP_SUGGESTED_MAX (7 * 24 * 3600)
 
 typedef enum {
 	USV_OP_CHECK,
@@ -226,7 +229,8 @@ usv_app_check_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	g_set_object(&self->result, result);
-	self->suggested_interval = upd_check_result_get_poll_interval(result);
+	self->suggested_interval =
+		MIN(upd_check_result_get_poll_interval(result), USV_APP_SUGGESTED_MAX);
 	usv_app_publish_result(self);
 	usv_app_after_check(self);
 }
@@ -611,8 +615,9 @@ usv_app_load_schedule(UsvApp *self)
 		return;
 	self->last_check = g_key_file_get_int64(kf, "Schedule", "LastCheck", NULL);
 	self->failures = (guint)MIN(g_key_file_get_uint64(kf, "Schedule", "Failures", NULL), 64);
-	self->suggested_interval = (guint)MIN(
-		g_key_file_get_uint64(kf, "Schedule", "SuggestedInterval", NULL), G_MAXUINT);
+	self->suggested_interval =
+		(guint)MIN(g_key_file_get_uint64(kf, "Schedule", "SuggestedInterval", NULL),
+			   USV_APP_SUGGESTED_MAX);
 }
 
 /* @delay 0: the next regular check, with jitter */
@@ -663,8 +668,11 @@ usv_app_network_changed_cb(GNetworkMonitor *network, gboolean available, gpointe
 	usv_app_conditions_changed(USV_APP(user_data));
 }
 
+/* a monitor's property changed: power saving, or the network's availability
+ * or metering, which some monitors (GLib's NetworkManager and portal ones)
+ * report without "network-changed" */
 static void
-usv_app_power_saver_changed_cb(GObject *power, GParamSpec *pspec, gpointer user_data)
+usv_app_monitor_notify_cb(GObject *monitor, GParamSpec *pspec, gpointer user_data)
 {
 	usv_app_conditions_changed(USV_APP(user_data));
 }
@@ -831,9 +839,13 @@ usv_app_new(UpdAppConfig *config,
 	g_signal_connect(self->downloader, "progress", G_CALLBACK(usv_app_progress_cb), self);
 	g_signal_connect(self->network, "network-changed", G_CALLBACK(usv_app_network_changed_cb),
 			 self);
+	g_signal_connect(self->network, "notify::network-available",
+			 G_CALLBACK(usv_app_monitor_notify_cb), self);
+	g_signal_connect(self->network, "notify::network-metered",
+			 G_CALLBACK(usv_app_monitor_notify_cb), self);
 	if (self->power != NULL)
 		g_signal_connect(self->power, "notify::power-saver-enabled",
-				 G_CALLBACK(usv_app_power_saver_changed_cb), self);
+				 G_CALLBACK(usv_app_monitor_notify_cb), self);
 
 	self->skeleton = upd_dbus_updater1_app_skeleton_new();
 	upd_dbus_updater1_app_set_id(self->skeleton, upd_app_config_get_id(config));

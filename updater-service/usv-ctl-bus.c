@@ -273,10 +273,14 @@ usv_ctl_bus_apps(UsvCtlBus *self, gboolean detailed)
 		return usv_ctl_bus_fail(self, g_steal_pointer(&error));
 	objects = g_dbus_object_manager_get_objects(manager);
 	g_variant_builder_init(&builder, G_VARIANT_TYPE("aa{sv}"));
-	if (!self->opts->json && !detailed && objects != NULL)
+	if (!self->opts->json && !detailed && objects != NULL) {
 		/* TRANSLATORS: column headers of “updaterctl apps” */
-		g_print(_("%-32s %-12s %-12s %-13s %s\n"), _("APPLICATION"), _("INSTALLED"),
-			_("AVAILABLE"), _("STATE"), _("NEXT CHECK"));
+		g_autofree gchar *c1 = upt_cli_pad(_("APPLICATION"), 32);
+		g_autofree gchar *c2 = upt_cli_pad(_("INSTALLED"), 12);
+		g_autofree gchar *c3 = upt_cli_pad(_("AVAILABLE"), 12);
+		g_autofree gchar *c4 = upt_cli_pad(_("STATE"), 13);
+		g_print("%s %s %s %s %s\n", c1, c2, c3, c4, _("NEXT CHECK"));
+	}
 	for (GList *l = objects; l != NULL; l = l->next) {
 		g_autoptr(UpdDBusUpdater1App) app = upd_dbus_object_get_updater1_app(l->data);
 		gint64 next_check;
@@ -297,10 +301,20 @@ usv_ctl_bus_apps(UsvCtlBus *self, gboolean detailed)
 		}
 		next_check = upd_dbus_updater1_app_get_next_check(app);
 		when = next_check > 0 ? usv_ctl_format_time(next_check) : g_strdup("-");
-		g_print("%-32s %-12s %-12s %-13s %s\n", upd_dbus_updater1_app_get_id(app),
-			usv_ctl_bus_or_none(upd_dbus_updater1_app_get_installed_version(app)),
-			usv_ctl_bus_or_none(upd_dbus_updater1_app_get_available_version(app)),
-			upd_dbus_updater1_app_get_state(app), when);
+		{
+			g_autofree gchar *c1 = upt_cli_pad(upd_dbus_updater1_app_get_id(app), 32);
+			g_autofree gchar *c2 = upt_cli_pad(
+				usv_ctl_bus_or_none(
+					upd_dbus_updater1_app_get_installed_version(app)),
+				12);
+			g_autofree gchar *c3 = upt_cli_pad(
+				usv_ctl_bus_or_none(
+					upd_dbus_updater1_app_get_available_version(app)),
+				12);
+			g_autofree gchar *c4 =
+				upt_cli_pad(upd_dbus_updater1_app_get_state(app), 13);
+			g_print("%s %s %s %s %s\n", c1, c2, c3, c4, when);
+		}
 	}
 	if (self->opts->json) {
 		GVariantDict dict;

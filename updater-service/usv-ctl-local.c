@@ -270,7 +270,7 @@ usv_ctl_local_download(UsvCtlOptions *opts, GCancellable *cancellable)
 		g_autofree gchar *received =
 			g_format_size(upd_downloader_get_bytes_received(downloader));
 		g_autofree gchar *cache = upd_paths_cache_dir();
-		g_print(_("Downloaded %s %s: %s received, everything verified, in %s.\n"),
+		g_print(_("Downloaded %s %s: %s received, everything verified; stored in %s.\n"),
 			upd_app_config_get_id(config), upd_release_get_version(update), received,
 			cache);
 	}
@@ -392,11 +392,11 @@ usv_ctl_local_install(UsvCtlOptions *opts, GCancellable *cancellable)
 				      upd_app_config_get_install_dir(config));
 		upt_cli_print_json(g_variant_dict_end(&dict));
 	} else if (installed != NULL) {
-		g_print(_("Installed %s %s (was %s) in %s.\n"), upd_app_config_get_id(config),
+		g_print(_("Installed %s %s (was %s) into %s.\n"), upd_app_config_get_id(config),
 			upd_release_get_version(release), installed,
 			upd_app_config_get_install_dir(config));
 	} else {
-		g_print(_("Installed %s %s in %s.\n"), upd_app_config_get_id(config),
+		g_print(_("Installed %s %s into %s.\n"), upd_app_config_get_id(config),
 			upd_release_get_version(release), upd_app_config_get_install_dir(config));
 	}
 	return UPT_EXIT_OK;

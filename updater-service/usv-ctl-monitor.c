@@ -60,24 +60,27 @@ usv_ctl_monitor_row_text(UsvCtlMonitorRow *row, guint width)
 	const gchar *installed = upd_dbus_updater1_app_get_installed_version(row->app);
 	const gchar *available = upd_dbus_updater1_app_get_available_version(row->app);
 	const gchar *last_error = upd_dbus_updater1_app_get_last_error(row->app);
+	g_autofree gchar *id_column = upt_cli_pad(id, 24);
+	g_autofree gchar *state_column = upt_cli_pad(state, 13);
 	g_autofree gchar *label = NULL;
+	g_autofree gchar *detail = NULL;
 	g_autofree gchar *text = NULL;
 
 	if (g_strcmp0(state, "downloading") == 0 && row->total > 0) {
-		label = g_strdup_printf("%-24s %s", id, available);
+		label = g_strdup_printf("%s %s", id_column, available);
 		text = upt_cli_format_progress(label, row->done, row->total, row->rate, row->eta,
 					       width);
-	} else if (g_strcmp0(state, "error") == 0) {
-		/* TRANSLATORS: monitor line: application, "error", the message */
-		text = g_strdup_printf(_("%-24s %-13s %s"), id, state, last_error);
-	} else if (available != NULL && available[0] != '\0') {
-		/* TRANSLATORS: monitor line: application, state, installed, available */
-		text = g_strdup_printf(_("%-24s %-13s %s, %s available"), id, state,
-				       installed[0] != '\0' ? installed : _("none"), available);
 	} else {
-		/* TRANSLATORS: monitor line: application, state, installed version */
-		text = g_strdup_printf(_("%-24s %-13s %s"), id, state,
-				       installed[0] != '\0' ? installed : _("none"));
+		if (g_strcmp0(state, "error") == 0)
+			detail = g_strdup(last_error);
+		else if (available != NULL && available[0] != '\0')
+			/* TRANSLATORS: monitor line: installed version, available version */
+			detail = g_strdup_printf(_("%s, %s available"),
+						 installed[0] != '\0' ? installed : _("none"),
+						 available);
+		else
+			detail = g_strdup(installed[0] != '\0' ? installed : _("none"));
+		text = g_strdup_printf("%s %s %s", id_column, state_column, detail);
 	}
 	/* one screen line per application, whatever the width */
 	if (g_utf8_strlen(text, -1) > (glong)width - 1) {

@@ -45,11 +45,8 @@ upp_archive_stage(const UpdInstallerHost *host, UpdInstallContext *ctx, GError *
 }
 
 static const UpdPayloadType upp_archive_types[] = {
-	UPD_PAYLOAD_TYPE_ZIP,
-	UPD_PAYLOAD_TYPE_TAR_GZ,
-	UPD_PAYLOAD_TYPE_TAR_XZ,
-	UPD_PAYLOAD_TYPE_TAR_ZST,
-	UPD_PAYLOAD_TYPE_UNKNOWN,
+	UPD_PAYLOAD_TYPE_ZIP,	  UPD_PAYLOAD_TYPE_TAR_GZ,  UPD_PAYLOAD_TYPE_TAR_XZ,
+	UPD_PAYLOAD_TYPE_TAR_ZST, UPD_PAYLOAD_TYPE_UNKNOWN,
 };
 
 static const gchar *const upp_archive_extensions[] = {

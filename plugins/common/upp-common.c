@@ -9,6 +9,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,9 +79,9 @@ upp_extract_file(const UpdInstallerHost *host,
 		if (offset < 0 || offset + (gint64)len > (size_known ? declared : G_MAXINT64) ||
 		    offset < written) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-				    _("archive entry %s expands beyond the %" G_GINT64_FORMAT
+				    _("archive entry %s expands beyond the %" PRId64
 				      " bytes it declares: refused"),
-				    path, declared);
+				    path, (gint64)declared);
 			close(fd);
 			return FALSE;
 		}
@@ -150,7 +151,7 @@ upp_extract_archive(const UpdInstallerHost *host,
 			break;
 		if (rc < ARCHIVE_WARN) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-				    _("%s cannot be read after %u entries (truncated or corrupt "
+				    _("%s cannot be read past entry %u (truncated or corrupt "
 				      "archive?): %s"),
 				    host->get_payload_filename(ctx), count, upp_archive_error(a));
 			return FALSE;
@@ -264,7 +265,7 @@ upp_elf_machine_name(guint16 machine)
 	case EM_LOONGARCH:
 		return "loongarch";
 	default:
-		return _("an unknown machine");
+		return _("unknown");
 	}
 }
 
@@ -294,13 +295,16 @@ upp_elf_check(const gchar *path, const gchar *name, gboolean shared_object, GErr
 		return FALSE;
 	}
 	if (ident[EI_CLASS] != host_class || ident[EI_DATA] != host_data) {
-		g_set_error(
-			error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			_("%s is a %s-bit %s-endian ELF file; this machine is %u-bit %s-endian"),
-			name, ident[EI_CLASS] == ELFCLASS64 ? "64" : "32",
-			ident[EI_DATA] == ELFDATA2MSB ? "big" : "little",
-			(guint)(sizeof(void *) * 8),
-			G_BYTE_ORDER == G_LITTLE_ENDIAN ? "little" : "big");
+		const gchar *file_order =
+			ident[EI_DATA] == ELFDATA2MSB ? _("big-endian") : _("little-endian");
+		const gchar *host_order =
+			G_BYTE_ORDER == G_LITTLE_ENDIAN ? _("little-endian") : _("big-endian");
+		/* TRANSLATORS: "libx.so is a 32-bit big-endian ELF file; this machine is
+		   64-bit little-endian" */
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    _("%s is a %u-bit %s ELF file; this machine is %u-bit %s"), name,
+			    ident[EI_CLASS] == ELFCLASS64 ? 64u : 32u, file_order,
+			    (guint)(sizeof(void *) * 8), host_order);
 		return FALSE;
 	}
 	/* e_type and e_machine follow e_ident in both classes, in host order */
@@ -308,8 +312,8 @@ upp_elf_check(const gchar *path, const gchar *name, gboolean shared_object, GErr
 	memcpy(&machine, ident + EI_NIDENT + 2, sizeof(machine));
 	if (machine != host_machine) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    _("%s is built for %s (ELF machine %u), this machine is %s (%u)"), name,
-			    upp_elf_machine_name(machine), machine, host_name, host_machine);
+			    _("%s is built for machine type %s (%u), this machine is %s (%u)"),
+			    name, upp_elf_machine_name(machine), machine, host_name, host_machine);
 		return FALSE;
 	}
 	if (shared_object && type != ET_DYN) {

@@ -24,12 +24,12 @@
  *   payload: a compressed cpio archive, read by libarchive
  */
 
-#define UPP_RPM_LEAD_SIZE     96
-#define UPP_RPM_MAX_INDEX     65536
-#define UPP_RPM_MAX_STORE     (64 * 1024 * 1024)
-#define UPP_RPM_TAG_NAME      1000
-#define UPP_RPM_TAG_VERSION   1001
-#define UPP_RPM_TYPE_STRING   6
+#define UPP_RPM_LEAD_SIZE   96
+#define UPP_RPM_MAX_INDEX   65536
+#define UPP_RPM_MAX_STORE   (64 * 1024 * 1024)
+#define UPP_RPM_TAG_NAME    1000
+#define UPP_RPM_TAG_VERSION 1001
+#define UPP_RPM_TYPE_STRING 6
 
 static const guint8 upp_rpm_lead_magic[] = {0xed, 0xab, 0xee, 0xdb};
 static const guint8 upp_rpm_header_magic[] = {0x8e, 0xad, 0xe8, 0x01};
@@ -94,8 +94,8 @@ upp_rpm_read_header(int fd, const gchar *name, gboolean pad, UppRpmInfo *info, G
 	hsize = upp_rpm_be32(intro + 12);
 	if (nindex > UPP_RPM_MAX_INDEX || hsize > UPP_RPM_MAX_STORE) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    _("%s has an implausible RPM header (%u entries, %u bytes)"), name, nindex,
-			    hsize);
+			    _("%s has an implausible RPM header (%u entries, %u bytes)"), name,
+			    nindex, hsize);
 		return FALSE;
 	}
 	index_len = (gsize)nindex * 16;
@@ -152,14 +152,14 @@ upp_rpm_check_header(const UpdInstallerHost *host, UpdInstallContext *ctx, GErro
 	gboolean ok;
 
 	if (fd < 0) {
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), _("cannot open %s: %s"),
-			    name, g_strerror(errno));
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+			    _("cannot open %s: %s"), name, g_strerror(errno));
 		return FALSE;
 	}
 	ok = upp_rpm_read_exact(fd, lead, sizeof(lead), name, error);
 	if (ok && memcmp(lead, upp_rpm_lead_magic, sizeof(upp_rpm_lead_magic)) != 0) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s is not an RPM package"),
-			    name);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    _("%s is not an RPM package"), name);
 		ok = FALSE;
 	}
 	ok = ok && upp_rpm_read_header(fd, name, TRUE, NULL, error) &&
