@@ -36,6 +36,9 @@ upd_app_state_raise_highest_serial(UpdAppState *self,
  * rollback at a time, across processes; close the descriptor to release it */
 int
 upd_app_state_lock_transaction(UpdAppState *self, GError **error);
+/* the same without waiting: -1 with @error unset when another holds it */
+int
+upd_app_state_try_lock_transaction(UpdAppState *self, GError **error);
 
 /* the journal of the transaction in progress, NULL when there is none */
 GKeyFile *

@@ -66,7 +66,7 @@ upd_app_state_get_dir(UpdAppState *self)
 }
 
 static int
-upd_app_state_lock_file(UpdAppState *self, const gchar *name, GError **error)
+upd_app_state_lock_file(UpdAppState *self, const gchar *name, gboolean wait, GError **error)
 {
 	g_autofree gchar *lock_path = g_build_filename(self->dir, name, NULL);
 	int fd;
@@ -78,7 +78,11 @@ upd_app_state_lock_file(UpdAppState *self, const gchar *name, GError **error)
 		upd_file_set_error_errno(error, errno, _("cannot open %s"), lock_path);
 		return -1;
 	}
-	while (flock(fd, LOCK_EX) != 0) {
+	while (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
+		if (!wait && errno == EWOULDBLOCK) {
+			close(fd);
+			return -1;
+		}
 		if (errno != EINTR) {
 			upd_file_set_error_errno(error, errno, _("cannot lock %s"), lock_path);
 			close(fd);
@@ -92,14 +96,20 @@ upd_app_state_lock_file(UpdAppState *self, const gchar *name, GError **error)
 static int
 upd_app_state_lock(UpdAppState *self, GError **error)
 {
-	return upd_app_state_lock_file(self, ".lock", error);
+	return upd_app_state_lock_file(self, ".lock", TRUE, error);
 }
 
 /* long: held for a whole install or rollback, across processes */
 int
 upd_app_state_lock_transaction(UpdAppState *self, GError **error)
 {
-	return upd_app_state_lock_file(self, ".transaction-lock", error);
+	return upd_app_state_lock_file(self, ".transaction-lock", TRUE, error);
+}
+
+int
+upd_app_state_try_lock_transaction(UpdAppState *self, GError **error)
+{
+	return upd_app_state_lock_file(self, ".transaction-lock", FALSE, error);
 }
 
 static GKeyFile *

@@ -392,12 +392,17 @@ upd_install_place(UpdInstallContext *ctx,
 	guint8 digest[UPD_SHA256_LEN];
 	guint64 total = 0;
 	gboolean linked = FALSE;
+	struct stat st;
 
 	if (in < 0) {
 		upd_file_set_error_errno(error, errno, _("cannot open %s"), source);
 		return FALSE;
 	}
-	if (may_link && !g_hash_table_contains(ctx->linked, source)) {
+	/* a link shares the inode, and its mode, with the cache and with every
+	 * kept version that linked it too: link only when the mode is the one
+	 * wanted already, or when nothing else links the inode yet */
+	if (may_link && !g_hash_table_contains(ctx->linked, source) && fstat(in, &st) == 0 &&
+	    ((st.st_mode & 0777) == (mode & 0777) || st.st_nlink == 1)) {
 		g_autofree gchar *base = NULL;
 		g_auto(UpdFd) dirfd = upd_install_open_parent(ctx, path, TRUE, &base, error);
 		if (dirfd < 0)
@@ -406,7 +411,8 @@ upd_install_place(UpdInstallContext *ctx,
 			linked = TRUE;
 			g_hash_table_add(ctx->linked, g_strdup(source));
 			out = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (out < 0 || fchmod(out, mode & 0777) != 0) {
+			if (out < 0 || ((st.st_mode & 0777) != (mode & 0777) &&
+					fchmod(out, mode & 0777) != 0)) {
 				upd_file_set_error_errno(error, errno,
 							 _("cannot set the mode of %s"), path);
 				return FALSE;

@@ -8,7 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "upd-app-state-private.h"
@@ -22,7 +25,7 @@
 #include "upd-plan-private.h"
 #include "upd-release-private.h"
 #include "upd-sha256-private.h"
-#include "upd-transaction.h"
+#include "upd-transaction-private.h"
 #include "upd-version-common.h"
 
 /**
@@ -252,6 +255,14 @@ upd_hook_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	wait->res = g_object_ref(res);
 }
 
+/* in the child, before exec: its own process group, so that a timeout ends
+ * whatever it started too */
+static void
+upd_hook_child_setup(gpointer user_data)
+{
+	setpgid(0, 0);
+}
+
 static gboolean
 upd_hook_timeout_cb(gpointer user_data)
 {
@@ -274,6 +285,7 @@ upd_transaction_run_hook(UpdTransaction *self,
 	g_autoptr(GSubprocess) process = NULL;
 	g_autoptr(GMainContext) context = NULL;
 	g_autoptr(GSource) timer = NULL;
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
 	g_autoptr(GError) error_local = NULL;
 	g_autofree gchar *cwd = NULL;
 	g_autofree gchar *err_text = NULL;
@@ -288,6 +300,7 @@ upd_transaction_run_hook(UpdTransaction *self,
 	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
 					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
 	g_subprocess_launcher_set_cwd(launcher, cwd);
+	g_subprocess_launcher_set_child_setup(launcher, upd_hook_child_setup, NULL, NULL);
 	g_subprocess_launcher_setenv(launcher, "UPDATER_APP_ID",
 				     upd_app_config_get_id(self->config), TRUE);
 	g_subprocess_launcher_setenv(launcher, "UPDATER_VERSION", version, TRUE);
@@ -306,13 +319,19 @@ upd_transaction_run_hook(UpdTransaction *self,
 	/* this runs in a worker thread: wait on a context of its own */
 	context = g_main_context_new();
 	g_main_context_push_thread_default(context);
-	g_subprocess_communicate_utf8_async(process, NULL, NULL, upd_hook_done_cb, &wait);
+	g_subprocess_communicate_utf8_async(process, NULL, cancellable, upd_hook_done_cb, &wait);
 	timer = g_timeout_source_new_seconds(timeout);
 	g_source_set_callback(timer, upd_hook_timeout_cb, &wait, NULL);
 	g_source_attach(timer, context);
 	while (wait.res == NULL) {
 		if (wait.timed_out && !killed) {
+			const gchar *pid = g_subprocess_get_identifier(process);
+			/* the whole group; and stop reading: a descendant that left the
+			 * group may hold the pipe open */
+			if (pid != NULL)
+				kill(-(pid_t)g_ascii_strtoll(pid, NULL, 10), SIGKILL);
 			g_subprocess_force_exit(process);
+			g_cancellable_cancel(cancellable);
 			killed = TRUE;
 		}
 		g_main_context_iteration(context, TRUE);
@@ -322,6 +341,8 @@ upd_transaction_run_hook(UpdTransaction *self,
 	g_main_context_pop_thread_default(context);
 	g_subprocess_communicate_utf8_finish(process, wait.res, NULL, &err_text, NULL);
 	g_object_unref(wait.res);
+	if (killed)
+		g_subprocess_wait(process, NULL, NULL);
 
 	if (killed) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_HOOK_FAILED,
@@ -534,6 +555,17 @@ upd_transaction_call_hooks(UpdTransaction *self,
 	return TRUE;
 }
 
+/* after an undone install: the release record goes unless a kept version
+ * directory still needs it (a reinstall of a version kept for rollback) */
+static void
+upd_transaction_forget_release(UpdTransaction *self, const gchar *version)
+{
+	g_autofree gchar *dir =
+		upd_install_dir_version_path(upd_transaction_install_dir(self), version);
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		upd_app_state_remove_installed_release(self->state, version, NULL);
+}
+
 /* removes what an unfinished install staged or created */
 static void
 upd_transaction_undo_staging(GKeyFile *journal)
@@ -581,22 +613,39 @@ upd_transaction_sync_staging(const gchar *staging, GError **error)
 	return TRUE;
 }
 
+/* the identity of a staging directory, kept in the journal: after a crash,
+ * what sits at the staging path may be the old version swapped out */
+static gchar *
+upd_transaction_dir_id(const gchar *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return g_strdup("");
+	return g_strdup_printf("%" PRIu64 ":%" PRIu64, (guint64)st.st_dev, (guint64)st.st_ino);
+}
+
 /* renames the staged version into versions/<version>; a leftover directory
- * of the same version (an install rolled back, or forced again) goes first */
+ * of the same version (an install rolled back, or forced again) goes first.
+ * Runs after the step "committed" and again in recovery: @staging_id says
+ * whether the staging path still holds what was staged. */
 static gboolean
 upd_transaction_commit_slot(const gchar *slot,
 			    const gchar *staging,
+			    const gchar *staging_id,
 			    const gchar *version,
 			    GError **error)
 {
 	g_autofree gchar *versions = g_build_filename(slot, UPD_INSTALL_DIR_VERSIONS, NULL);
 	g_autofree gchar *target = upd_install_dir_version_path(slot, version);
 	g_autofree gchar *current = upd_install_dir_get_current(slot);
+	g_autofree gchar *id = upd_transaction_dir_id(staging);
 
-	if (!g_file_test(staging, G_FILE_TEST_IS_DIR)) {
-		/* done already, before a crash */
+	if (!g_file_test(staging, G_FILE_TEST_IS_DIR) || g_strcmp0(id, staging_id) != 0) {
+		/* done already, before a crash; what is left at the staging path is
+		 * the old content a forced reinstall swapped out */
 		if (g_file_test(target, G_FILE_TEST_IS_DIR))
-			return TRUE;
+			return !g_file_test(staging, G_FILE_TEST_EXISTS) ||
+			       upd_file_rm_rf(staging, error);
 		g_set_error(error, UPD_ERROR, UPD_ERROR_IO, _("%s is gone"), staging);
 		return FALSE;
 	}
@@ -673,6 +722,8 @@ upd_transaction_finish_install(UpdTransaction *self,
 			upd_app_state_remove_installed_release(self->state,
 							       g_ptr_array_index(removed, j), NULL);
 	}
+	/* installed on purpose (install --force): no longer skipped */
+	upd_app_state_set_skipped(self->state, version, FALSE, NULL);
 	upd_app_state_add_history(self->state, "install", previous, version, "installed", NULL,
 				  NULL);
 	return upd_app_state_clear_journal(self->state, error);
@@ -709,9 +760,11 @@ upd_transaction_install_locked(UpdTransaction *self,
 	g_autoptr(GKeyFile) journal = NULL;
 	g_autoptr(GStrvBuilder) slot_list = g_strv_builder_new();
 	g_autoptr(GStrvBuilder) staging_list = g_strv_builder_new();
+	g_autoptr(GStrvBuilder) staging_ids = g_strv_builder_new();
 	g_autoptr(GStrvBuilder) created_list = g_strv_builder_new();
 	g_auto(GStrv) slot_strv = NULL;
 	g_auto(GStrv) staging_strv = NULL;
+	g_auto(GStrv) staging_id_strv = NULL;
 	g_auto(GStrv) created_strv = NULL;
 	g_autoptr(GError) error_local = NULL;
 	UpdInstallerRegistry *registry;
@@ -742,9 +795,17 @@ upd_transaction_install_locked(UpdTransaction *self,
 		slot->staging = g_steal_pointer(&tmpl);
 		g_strv_builder_add(slot_list, slot->dir);
 		g_strv_builder_add(staging_list, slot->staging);
+		{
+			g_autofree gchar *id = upd_transaction_dir_id(slot->staging);
+			g_strv_builder_add(staging_ids, id);
+		}
 	}
 	slot_strv = g_strv_builder_end(slot_list);
 	staging_strv = g_strv_builder_end(staging_list);
+	staging_id_strv = g_strv_builder_end(staging_ids);
+	g_key_file_set_string_list(journal, UPD_JOURNAL_GROUP, "StagingIds",
+				   (const gchar *const *)staging_id_strv,
+				   g_strv_length(staging_id_strv));
 	g_key_file_set_string_list(journal, UPD_JOURNAL_GROUP, "Slots",
 				   (const gchar *const *)slot_strv, g_strv_length(slot_strv));
 	g_key_file_set_string_list(journal, UPD_JOURNAL_GROUP, "Staging",
@@ -774,8 +835,7 @@ upd_transaction_install_locked(UpdTransaction *self,
 	if (error_local != NULL) {
 		/* nothing was committed: the install directory is as it was */
 		upd_transaction_undo_staging(journal);
-		if (g_strcmp0(previous, version) != 0)
-			upd_app_state_remove_installed_release(self->state, version, NULL);
+		upd_transaction_forget_release(self, version);
 		upd_error_convert(&error_local);
 		upd_app_state_add_history(self->state, "install", previous, version, "failed",
 					  error_local->message, NULL);
@@ -784,14 +844,16 @@ upd_transaction_install_locked(UpdTransaction *self,
 		return FALSE;
 	}
 
-	/* from here on the install is finished, not undone: a crash resumes here */
-	for (guint i = 0; i < slots->len; i++) {
-		UpdSlot *slot = g_ptr_array_index(slots, i);
-		if (!upd_transaction_commit_slot(slot->dir, slot->staging, version, error))
-			return FALSE;
-	}
+	/* from here on the install is finished, not undone: a crash resumes here,
+	 * before a version directory is touched */
 	if (!upd_transaction_step(self, journal, "committed", error))
 		return FALSE;
+	for (guint i = 0; i < slots->len; i++) {
+		UpdSlot *slot = g_ptr_array_index(slots, i);
+		if (!upd_transaction_commit_slot(slot->dir, slot->staging, staging_id_strv[i],
+						 version, error))
+			return FALSE;
+	}
 	if (previous != NULL) {
 		g_autoptr(Updater__Release) previous_release =
 			upd_app_state_load_installed_release(self->state, previous, NULL);
@@ -809,7 +871,7 @@ upd_transaction_install_locked(UpdTransaction *self,
 /* ------------------------------------------------------------- recovery */
 
 static gboolean
-upd_transaction_recover_locked(UpdTransaction *self, GError **error)
+upd_transaction_recover_journal(UpdTransaction *self, GError **error)
 {
 	g_autoptr(GKeyFile) journal = upd_app_state_load_journal(self->state, error);
 	g_autofree gchar *operation = NULL;
@@ -832,8 +894,7 @@ upd_transaction_recover_locked(UpdTransaction *self, GError **error)
 		    g_strcmp0(step, "staged") == 0) {
 			/* nothing visible happened yet: undo */
 			upd_transaction_undo_staging(journal);
-			if (g_strcmp0(previous, version) != 0)
-				upd_app_state_remove_installed_release(self->state, version, NULL);
+			upd_transaction_forget_release(self, version);
 			upd_app_state_add_history(self->state, "install", previous, version,
 						  "interrupted",
 						  _("the install was interrupted before it was "
@@ -846,9 +907,11 @@ upd_transaction_recover_locked(UpdTransaction *self, GError **error)
 		if (g_strcmp0(step, "committed") == 0) {
 			g_auto(GStrv) slots = upd_journal_get_list(journal, "Slots");
 			g_auto(GStrv) staging = upd_journal_get_list(journal, "Staging");
+			g_auto(GStrv) ids = upd_journal_get_list(journal, "StagingIds");
 			for (guint i = 0; slots[i] != NULL && staging[i] != NULL; i++) {
-				if (!upd_transaction_commit_slot(slots[i], staging[i], version,
-								 error))
+				if (!upd_transaction_commit_slot(
+					    slots[i], staging[i],
+					    i < g_strv_length(ids) ? ids[i] : "", version, error))
 					return FALSE;
 			}
 			if (!upd_transaction_switch_slots(journal, error) ||
@@ -877,6 +940,55 @@ upd_transaction_recover_locked(UpdTransaction *self, GError **error)
 	return FALSE;
 }
 
+/* with no transaction running (the lock is held), staging and trash
+ * directories are leftovers of a crash: one before the journal named them, or
+ * in the middle of removing an old directory */
+static void
+upd_transaction_sweep(UpdTransaction *self)
+{
+	g_autoptr(GPtrArray) slots = upd_transaction_existing_plugin_slots(self);
+
+	g_autoptr(GDir) state = g_dir_open(upd_app_state_get_dir(self->state), 0, NULL);
+	const gchar *entry;
+
+	/* a journal being written when the process was killed (written only
+	 * under the lock, so no other writer is about) */
+	while (state != NULL && (entry = g_dir_read_name(state)) != NULL) {
+		if (g_str_has_prefix(entry, ".journal.ini.")) {
+			g_autofree gchar *path =
+				g_build_filename(upd_app_state_get_dir(self->state), entry, NULL);
+			g_unlink(path);
+		}
+	}
+	g_ptr_array_insert(slots, 0, g_strdup(upd_transaction_install_dir(self)));
+	for (guint i = 0; i < slots->len; i++) {
+		g_autoptr(GDir) d = g_dir_open(g_ptr_array_index(slots, i), 0, NULL);
+		const gchar *name;
+
+		while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+			g_autofree gchar *path = NULL;
+			g_autoptr(GError) error = NULL;
+
+			if (!g_str_has_prefix(name, ".staging-") &&
+			    !g_str_has_prefix(name, ".trash-"))
+				continue;
+			path = g_build_filename(g_ptr_array_index(slots, i), name, NULL);
+			g_debug("removing the leftover %s", path);
+			if (!upd_file_rm_rf(path, &error))
+				g_warning("%s", error->message);
+		}
+	}
+}
+
+static gboolean
+upd_transaction_recover_locked(UpdTransaction *self, GError **error)
+{
+	if (!upd_transaction_recover_journal(self, error))
+		return FALSE;
+	upd_transaction_sweep(self);
+	return TRUE;
+}
+
 /**
  * upd_transaction_recover:
  * @self: an #UpdTransaction
@@ -899,6 +1011,25 @@ upd_transaction_recover(UpdTransaction *self, GCancellable *cancellable, GError 
 	lock = upd_app_state_lock_transaction(self->state, error);
 	if (lock < 0)
 		return FALSE;
+	return upd_transaction_recover_locked(self, error);
+}
+
+gboolean
+upd_transaction_recover_unless_busy(UpdTransaction *self, gboolean *busy, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_auto(UpdFd) lock = -1;
+
+	g_return_val_if_fail(UPD_IS_TRANSACTION(self), FALSE);
+	*busy = FALSE;
+	lock = upd_app_state_try_lock_transaction(self->state, &error_local);
+	if (lock < 0) {
+		*busy = error_local == NULL;
+		if (*busy)
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
 	return upd_transaction_recover_locked(self, error);
 }
 
@@ -1019,7 +1150,9 @@ upd_transaction_rollback_locked(UpdTransaction *self, GError **error)
 	g_autoptr(Updater__Release) release = NULL;
 	g_autoptr(GError) error_hook = NULL;
 	g_auto(GStrv) slots = NULL;
+	g_auto(GStrv) skipped = NULL;
 	const gchar *target = NULL;
+	const gchar *target_skipped = NULL;
 
 	if (current == NULL) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_NOT_FOUND,
@@ -1027,12 +1160,21 @@ upd_transaction_rollback_locked(UpdTransaction *self, GError **error)
 			    upd_app_config_get_id(self->config), install_dir);
 		return NULL;
 	}
-	/* the newest version kept that is older than the current one */
+	/* the newest version kept that is older than the current one, and not
+	 * one rolled back from before (a swap or a hook refused it) unless
+	 * there is no other */
+	skipped = upd_app_state_get_skipped(self->state);
 	for (guint i = 0; i < versions->len; i++) {
 		const gchar *version = g_ptr_array_index(versions, i);
-		if (upd_version_compare(version, current) < 0)
+		if (upd_version_compare(version, current) >= 0)
+			continue;
+		if (skipped == NULL || !g_strv_contains((const gchar *const *)skipped, version))
 			target = version;
+		else if (target_skipped == NULL || upd_version_compare(version, target_skipped) > 0)
+			target_skipped = version;
 	}
+	if (target == NULL)
+		target = target_skipped;
 	if (target == NULL) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_NOT_FOUND,
 			    _("no version of %s older than %s is kept: nothing to roll back to"),

@@ -11,6 +11,7 @@
 #include "upd-app-state-private.h"
 #include "upd-i18n-private.h"
 #include "upd-release-private.h"
+#include "upd-transaction-private.h"
 #include "usv-app.h"
 #include "usv-inhibitor.h"
 #include "usv-swap-tracker.h"
@@ -66,9 +67,13 @@ struct _UsvApp {
 	gint64 last_check;     /* Unix time */
 	UsvSwapTracker *swaps; /* (owned) */
 	gchar *swap_failure;   /* (owned) (nullable) */
+	/* (element-type GStrv): swaps reported while the install that asks
+	 * for them is still finishing, recorded after it */
+	GPtrArray *early_swaps;
 	int inhibitor_fd;
 	gdouble last_progress;
 	gboolean shut_down;
+	gboolean recovering; /* waits for another's transaction to end */
 };
 
 enum {
@@ -118,6 +123,8 @@ usv_app_update_installed(UsvApp *self)
 	g_autofree gchar *installed = upd_transaction_get_current_version(self->transaction);
 	upd_dbus_updater1_app_set_installed_version(self->skeleton,
 						    installed != NULL ? installed : "");
+	/* out before any answer that follows: callers read it then */
+	g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(self->skeleton));
 }
 
 /* what a check found, as properties */
@@ -178,17 +185,6 @@ usv_app_finish(UsvApp *self, GVariant *value, const GError *error)
 		upd_dbus_updater1_app_set_last_error(self->skeleton, "");
 		usv_app_set_state(self, "idle");
 	}
-	/* callers read the properties when the reply comes: send them first */
-	g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(self->skeleton));
-	for (guint i = 0; i < op->invocations->len; i++) {
-		GDBusMethodInvocation *invocation = g_ptr_array_index(op->invocations, i);
-		if (error != NULL)
-			g_dbus_method_invocation_return_gerror(invocation, error);
-		else
-			g_dbus_method_invocation_return_value(invocation, sunk);
-	}
-	usv_op_free(op);
-
 	/* the schedule: a failed automatic operation retries sooner, backing off */
 	if (automatic || kind != USV_OP_ROLLBACK) {
 		if (automatic && error != NULL)
@@ -200,6 +196,17 @@ usv_app_finish(UsvApp *self, GVariant *value, const GError *error)
 		if (!self->shut_down)
 			usv_app_schedule(self, 0);
 	}
+	/* callers read the properties when the reply comes: send them first */
+	g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(self->skeleton));
+	for (guint i = 0; i < op->invocations->len; i++) {
+		GDBusMethodInvocation *invocation = g_ptr_array_index(op->invocations, i);
+		if (error != NULL)
+			g_dbus_method_invocation_return_gerror(invocation, error);
+		else
+			g_dbus_method_invocation_return_value(invocation, sunk);
+	}
+	usv_op_free(op);
+
 	if (g_queue_is_empty(self->queue))
 		g_signal_emit(self, signals[SIGNAL_BUSY_CHANGED], 0);
 	usv_app_run_next(self);
@@ -349,6 +356,17 @@ usv_app_swaps_finished_cb(UsvSwapTracker *swaps, const gchar *failures, gpointer
 		       NULL);
 }
 
+/* a host's swap into history: its from, to, result and message */
+static void
+usv_app_record_swap(UsvApp *self, const gchar *const *swap)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!upd_app_state_add_history(self->state, "swap", swap[0], swap[1], swap[2],
+				       swap[3][0] != '\0' ? swap[3] : NULL, &error))
+		g_warning("%s: %s", usv_app_get_id(self), error->message);
+}
+
 static void
 usv_app_install_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -360,6 +378,11 @@ usv_app_install_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 
 	/* the switch is done (or undone): shutdown may proceed */
 	usv_inhibitor_release(&self->inhibitor_fd);
+	/* a host that saw the switch before the install finished: its swap
+	 * comes after the install in history */
+	for (guint i = 0; i < self->early_swaps->len; i++)
+		usv_app_record_swap(self, g_ptr_array_index(self->early_swaps, i));
+	g_ptr_array_set_size(self->early_swaps, 0);
 	usv_app_update_installed(self);
 	if (!ok) {
 		usv_app_fail(self, g_steal_pointer(&error));
@@ -496,7 +519,7 @@ usv_app_rollback_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 usv_app_run_next(UsvApp *self)
 {
-	if (self->running != NULL || self->shut_down)
+	if (self->running != NULL || self->shut_down || self->recovering)
 		return;
 	self->running = g_queue_pop_head(self->queue);
 	if (self->running == NULL)
@@ -745,6 +768,10 @@ usv_app_handle_report_swap(UpdDBusUpdater1App *skeleton,
 {
 	UsvApp *self = USV_APP(user_data);
 	const gchar *sender = g_dbus_method_invocation_get_sender(invocation);
+	const gchar *swap[] = {from, to, success ? "swapped" : "swap-failed",
+			       success ? "" : message, NULL};
+	/* asked before the report (which may start a rollback) */
+	gboolean early = g_strcmp0(upd_dbus_updater1_app_get_state(skeleton), "installing") == 0;
 
 	if (sender == NULL ||
 	    !usv_swap_tracker_report(self->swaps, sender, plugin, to, success, message)) {
@@ -754,9 +781,10 @@ usv_app_handle_report_swap(UpdDBusUpdater1App *skeleton,
 			usv_app_get_id(self));
 		return TRUE;
 	}
-	upd_app_state_add_history(self->state, "swap", from, to,
-				  success ? "swapped" : "swap-failed", success ? NULL : message,
-				  NULL);
+	if (early)
+		g_ptr_array_add(self->early_swaps, g_strdupv((GStrv)swap));
+	else
+		usv_app_record_swap(self, swap);
 	g_message("%s: host %s %s plugin %s %s -> %s%s%s", usv_app_get_id(self), sender,
 		  success ? "swapped" : "failed to swap", plugin, from, to, success ? "" : ": ",
 		  success ? "" : message);
@@ -797,6 +825,7 @@ usv_app_finalize(GObject *object)
 	UsvApp *self = USV_APP(object);
 	g_queue_free_full(self->queue, (GDestroyNotify)usv_op_free);
 	g_free(self->swap_failure);
+	g_ptr_array_unref(self->early_swaps);
 	G_OBJECT_CLASS(usv_app_parent_class)->finalize(object);
 }
 
@@ -835,6 +864,7 @@ usv_app_new(UpdAppConfig *config,
 	self->network = g_object_ref(network);
 	self->power = power != NULL ? g_object_ref(power) : NULL;
 	self->swaps = usv_swap_tracker_new(swap_timeout);
+	self->early_swaps = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 	g_signal_connect(self->swaps, "finished", G_CALLBACK(usv_app_swaps_finished_cb), self);
 	g_signal_connect(self->downloader, "progress", G_CALLBACK(usv_app_progress_cb), self);
 	g_signal_connect(self->network, "network-changed", G_CALLBACK(usv_app_network_changed_cb),
@@ -877,20 +907,73 @@ usv_app_get_id(UsvApp *self)
 	return upd_app_config_get_id(self->config);
 }
 
+UpdAppConfig *
+usv_app_get_config(UsvApp *self)
+{
+	g_return_val_if_fail(USV_IS_APP(self), NULL);
+	return self->config;
+}
+
 UpdDBusObjectSkeleton *
 usv_app_get_object(UsvApp *self)
 {
 	return self->object;
 }
 
+static void
+usv_app_recover_thread(GTask *task,
+		       gpointer source_object,
+		       gpointer task_data,
+		       GCancellable *cancellable)
+{
+	UpdTransaction *transaction = UPD_TRANSACTION(task_data);
+	g_autoptr(GError) error = NULL;
+
+	if (!upd_transaction_recover(transaction, cancellable, &error))
+		g_task_return_error(task, g_steal_pointer(&error));
+	else
+		g_task_return_boolean(task, TRUE);
+}
+
+static void
+usv_app_recovered_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	UsvApp *self = USV_APP(source);
+	g_autoptr(GError) error = NULL;
+
+	self->recovering = FALSE;
+	if (!g_task_propagate_boolean(G_TASK(res), &error)) {
+		g_warning("%s: %s", usv_app_get_id(self), error->message);
+		upd_dbus_updater1_app_set_last_error(self->skeleton, error->message);
+	}
+	if (self->shut_down)
+		return;
+	usv_app_update_installed(self);
+	g_signal_emit(self, signals[SIGNAL_BUSY_CHANGED], 0);
+	usv_app_run_next(self);
+}
+
 void
 usv_app_start(UsvApp *self, guint first_delay)
 {
-	/* finish or undo what a crash interrupted, before anything else */
+	/* finish or undo what a crash interrupted, before anything else. An
+	 * install still running (of this application's previous registration,
+	 * or of another process) holds the lock: it is waited for in a thread,
+	 * and what callers ask meanwhile waits in the queue */
 	g_autoptr(GError) error = NULL;
-	if (!upd_transaction_recover(self->transaction, NULL, &error)) {
+	gboolean busy = FALSE;
+
+	if (!upd_transaction_recover_unless_busy(self->transaction, &busy, &error)) {
 		g_warning("%s: %s", usv_app_get_id(self), error->message);
 		upd_dbus_updater1_app_set_last_error(self->skeleton, error->message);
+	}
+	if (busy) {
+		g_autoptr(GTask) task = g_task_new(self, NULL, usv_app_recovered_cb, NULL);
+		g_debug("%s: waiting for the transaction in progress", usv_app_get_id(self));
+		self->recovering = TRUE;
+		g_task_set_source_tag(task, usv_app_start);
+		g_task_set_task_data(task, g_object_ref(self->transaction), g_object_unref);
+		g_task_run_in_thread(task, usv_app_recover_thread);
 	}
 	usv_app_update_installed(self);
 	usv_app_load_schedule(self);
@@ -943,7 +1026,7 @@ usv_app_shutdown(UsvApp *self)
 gboolean
 usv_app_is_busy(UsvApp *self)
 {
-	return self->running != NULL || !g_queue_is_empty(self->queue);
+	return self->running != NULL || !g_queue_is_empty(self->queue) || self->recovering;
 }
 
 void

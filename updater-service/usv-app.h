@@ -28,6 +28,8 @@ usv_app_new(UpdAppConfig *config,
 	    guint swap_timeout);
 const gchar *
 usv_app_get_id(UsvApp *self);
+UpdAppConfig *
+usv_app_get_config(UsvApp *self);
 UpdDBusObjectSkeleton *
 usv_app_get_object(UsvApp *self);
 /* starts the schedule: the first check comes after @first_delay seconds */

@@ -99,10 +99,22 @@ usv_daemon_app_busy_changed_cb(UsvApp *app, gpointer user_data)
 
 /* ------------------------------------------------------------------ apps */
 
+/* the file of apps.d that holds an application's configuration: the one it
+ * was loaded from when that is in apps.d (people name them as they like),
+ * else <id>.conf */
 static gchar *
 usv_daemon_app_file(UsvDaemon *self, const gchar *id)
 {
-	g_autofree gchar *basename = g_strconcat(id, ".conf", NULL);
+	UsvApp *app = g_hash_table_lookup(self->apps, id);
+	g_autofree gchar *basename = NULL;
+
+	if (app != NULL) {
+		const gchar *source = upd_app_config_get_source(usv_app_get_config(app));
+		g_autofree gchar *dir = g_path_get_dirname(source);
+		if (g_path_is_absolute(source) && g_strcmp0(dir, self->apps_dir) == 0)
+			return g_strdup(source);
+	}
+	basename = g_strconcat(id, ".conf", NULL);
 	return g_build_filename(self->apps_dir, basename, NULL);
 }
 
@@ -110,9 +122,12 @@ static void
 usv_daemon_remove_app(UsvDaemon *self, const gchar *id)
 {
 	g_autoptr(UsvApp) app = NULL;
+	g_autofree gchar *key = NULL;
 	g_autofree gchar *path = upd_dbus_app_path(id);
 
-	if (!g_hash_table_steal_extended(self->apps, id, NULL, (gpointer *)&app))
+	/* the table owns its keys: stolen, the key is ours to free (and `id`
+	 * may be that very string, so it is not used below) */
+	if (!g_hash_table_steal_extended(self->apps, id, (gpointer *)&key, (gpointer *)&app))
 		return;
 	usv_app_shutdown(app);
 	g_signal_handlers_disconnect_by_data(app, self);
