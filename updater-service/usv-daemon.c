@@ -13,6 +13,7 @@
 #include "upd-paths-private.h"
 #include "usv-app.h"
 #include "usv-daemon.h"
+#include "usv-trim.h"
 
 struct _UsvDaemon {
 	GObject parent_instance;
@@ -27,7 +28,12 @@ struct _UsvDaemon {
 	GHashTable *hosts;		   /* bus name -> GHashTable set of app ids */
 	GHashTable *host_watches;	   /* bus name -> watch id */
 	guint idle_id;
+	guint trim_id;
 };
+
+/* seconds without an operation after which the daemon trims its working
+ * set: past GLib's idle pool threads (15 s), once per quiet spell */
+#define USV_DAEMON_TRIM_DELAY 30
 
 enum {
 	SIGNAL_IDLE,
@@ -70,12 +76,44 @@ usv_daemon_idle_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* (re)starts the idle countdown when there is nothing to do; any activity
- * calls this again */
+static gboolean
+usv_daemon_trim_cb(gpointer user_data)
+{
+	UsvDaemon *self = USV_DAEMON(user_data);
+	guint64 freed;
+
+	self->trim_id = 0;
+	freed = usv_trim_working_set();
+	g_debug("idle: gave back %" G_GUINT64_FORMAT " KiB of resident memory", freed / 1024);
+	return G_SOURCE_REMOVE;
+}
+
+/* whether an application runs or waits to run an operation */
+static gboolean
+usv_daemon_has_operations(UsvDaemon *self)
+{
+	GHashTableIter iter;
+	gpointer app;
+
+	g_hash_table_iter_init(&iter, self->apps);
+	while (g_hash_table_iter_next(&iter, NULL, &app)) {
+		if (usv_app_is_busy(app))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* (re)starts the idle countdown when there is nothing to do, and the trim
+ * of the working set when no operation runs; any activity calls this
+ * again */
 static void
 usv_daemon_update_idle(UsvDaemon *self)
 {
 	g_clear_handle_id(&self->idle_id, g_source_remove);
+	g_clear_handle_id(&self->trim_id, g_source_remove);
+	if (!usv_daemon_has_operations(self))
+		self->trim_id =
+			g_timeout_add_seconds(USV_DAEMON_TRIM_DELAY, usv_daemon_trim_cb, self);
 	if (self->options.idle_timeout == 0 || usv_daemon_has_work(self))
 		return;
 	self->idle_id = g_timeout_add_seconds(self->options.idle_timeout, usv_daemon_idle_cb, self);
@@ -413,6 +451,7 @@ usv_daemon_stop(UsvDaemon *self)
 	g_hash_table_remove_all(self->host_watches);
 	g_hash_table_remove_all(self->hosts);
 	g_clear_handle_id(&self->idle_id, g_source_remove);
+	g_clear_handle_id(&self->trim_id, g_source_remove);
 	if (g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(self->skeleton)) !=
 	    NULL)
 		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
