@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "upd-downloader-private.h"
 #include "upd-downloader.h"
 #include "upd-error-private.h"
 #include "upd-fetch-private.h"
@@ -34,6 +35,9 @@ struct _UpdDownloader {
 	guint stall_timeout;
 	UpdFetchPolicy policy;
 	guint64 bytes_received;
+	guint deltas_applied;
+	guint delta_fallbacks;
+	guint64 delta_saved;
 };
 
 enum {
@@ -174,22 +178,46 @@ upd_downloader_get_bytes_received(UpdDownloader *self)
 	return self->bytes_received;
 }
 
+guint
+upd_downloader_get_n_deltas_applied(UpdDownloader *self)
+{
+	g_return_val_if_fail(UPD_IS_DOWNLOADER(self), 0);
+	return self->deltas_applied;
+}
+
+guint
+upd_downloader_get_n_delta_fallbacks(UpdDownloader *self)
+{
+	g_return_val_if_fail(UPD_IS_DOWNLOADER(self), 0);
+	return self->delta_fallbacks;
+}
+
+guint64
+upd_downloader_get_delta_saved_size(UpdDownloader *self)
+{
+	g_return_val_if_fail(UPD_IS_DOWNLOADER(self), 0);
+	return self->delta_saved;
+}
+
 /* One download: a queue of objects shared by the worker threads. */
 typedef struct {
-	UpdDownloader *self;	   /* (owned) */
-	UpdPlan *plan;		   /* (owned): keeps the objects alive */
-	GPtrArray *objects;	   /* (owned) (element-type Updater__Object) (unowned elements) */
-	GPtrArray *base_urls;	   /* (owned) (element-type utf8) */
-	GTask *task;		   /* (owned): the caller's */
-	GCancellable *cancellable; /* (owned): stops every worker */
+	UpdDownloader *self;		/* (owned) */
+	UpdPlan *plan;			/* (owned): keeps the items alive */
+	GPtrArray *items;		/* (owned) (element-type UpdPlanItem) (unowned elements) */
+	GPtrArray *base_urls;		/* (owned) (element-type utf8) */
+	GTask *task;			/* (owned): the caller's */
+	GCancellable *cancellable;	/* (owned): stops every worker */
 	GCancellable *user_cancellable; /* (owned) (nullable) */
 	gulong user_cancel_id;
 	GMutex lock;
 	guint next;
 	guint running;
 	GError *error; /* (owned) (nullable): the first failure */
+	guint deltas_applied;
+	guint delta_fallbacks;
+	guint64 delta_saved;
 	UpdFetchCounters counters;
-	guint64 total;
+	guint64 total;		  /* under counters.lock: grows when a delta falls back */
 	GSource *progress_source; /* (owned) */
 	gint64 last_time;
 	guint64 last_network;
@@ -215,7 +243,7 @@ upd_download_job_clear(gpointer data)
 	g_clear_object(&job->task);
 	g_clear_object(&job->plan);
 	g_clear_object(&job->self);
-	g_ptr_array_unref(job->objects);
+	g_ptr_array_unref(job->items);
 	g_ptr_array_unref(job->base_urls);
 	g_clear_error(&job->error);
 	g_clear_pointer(&job->limiter, upd_rate_limiter_unref);
@@ -241,11 +269,13 @@ upd_download_job_emit_progress(UpdDownloadJob *job)
 	gint64 now = g_get_monotonic_time();
 	guint64 done;
 	guint64 network;
+	guint64 total;
 	gint64 eta = -1;
 
 	g_mutex_lock(&job->counters.lock);
 	done = job->counters.done;
 	network = job->counters.network;
+	total = job->total;
 	g_mutex_unlock(&job->counters.lock);
 	if (now > job->last_time) {
 		gdouble instant = (gdouble)(network - job->last_network) * G_USEC_PER_SEC /
@@ -255,12 +285,12 @@ upd_download_job_emit_progress(UpdDownloadJob *job)
 	}
 	job->last_time = now;
 	job->last_network = network;
-	if (done >= job->total)
+	if (done >= total)
 		eta = 0;
 	else if (job->rate > 1)
-		eta = (gint64)((gdouble)(job->total - done) / job->rate) + 1;
-	g_signal_emit(job->self, signals[SIGNAL_PROGRESS], 0, MIN(done, job->total), job->total,
-		      job->rate, eta);
+		eta = (gint64)((gdouble)(total - done) / job->rate) + 1;
+	g_signal_emit(job->self, signals[SIGNAL_PROGRESS], 0, MIN(done, total), total, job->rate,
+		      eta);
 }
 
 static gboolean
@@ -277,6 +307,56 @@ upd_download_job_user_cancelled_cb(GCancellable *user_cancellable, gpointer user
 	g_cancellable_cancel(job->cancellable);
 }
 
+/* an object through its planned delta; when the delta cannot be used, the
+ * whole object, with the download's total adjusted to match */
+static gboolean
+upd_download_delta(UpdDownloadJob *job,
+		   const UpdPlanItem *item,
+		   SoupSession *session,
+		   GError **error)
+{
+	const Updater__Object *object = item->object;
+	const Updater__Object *patch = item->delta->patch;
+	UpdFetchCounters counters = {.parent = &job->counters};
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *delta_size = NULL;
+	g_autofree gchar *full_size = NULL;
+	gboolean ok;
+
+	g_mutex_init(&counters.lock);
+	ok = upd_fetch_delta(object, item->delta, item->local_path, job->base_urls, session,
+			     job->limiter, &job->policy, &counters, job->cancellable, &error_local);
+	g_mutex_clear(&counters.lock);
+	if (ok) {
+		g_mutex_lock(&job->lock);
+		job->deltas_applied++;
+		job->delta_saved += object->stored_size - patch->stored_size;
+		g_mutex_unlock(&job->lock);
+		return TRUE;
+	}
+	upd_error_convert(&error_local);
+	if (!upd_fetch_delta_can_fall_back(error_local)) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	delta_size = g_format_size(patch->stored_size);
+	full_size = g_format_size(object->stored_size);
+	g_warning("object %s: the delta (%s) is unusable, downloading the whole object (%s) "
+		  "instead: %s",
+		  item->hex, delta_size, full_size, error_local->message);
+	/* the plan counted the delta: count the whole object instead, and take
+	 * back what the delta had added to the progress */
+	g_mutex_lock(&job->counters.lock);
+	job->counters.done -= MIN(counters.done, job->counters.done);
+	job->total = job->total - patch->stored_size + object->stored_size;
+	g_mutex_unlock(&job->counters.lock);
+	g_mutex_lock(&job->lock);
+	job->delta_fallbacks++;
+	g_mutex_unlock(&job->lock);
+	return upd_fetch_object(object, job->base_urls, session, job->limiter, &job->policy,
+				&job->counters, job->cancellable, error);
+}
+
 /* runs in a worker thread: takes objects from the queue until it is empty,
  * cancelled, or something failed */
 static void
@@ -289,18 +369,24 @@ upd_download_worker_thread(GTask *worker,
 	g_autoptr(SoupSession) session = upd_http_session_new(job->stall_timeout);
 
 	for (;;) {
-		const Updater__Object *object = NULL;
+		const UpdPlanItem *item = NULL;
 		g_autoptr(GError) error = NULL;
+		gboolean ok;
 
 		g_mutex_lock(&job->lock);
-		if (job->next < job->objects->len && job->error == NULL &&
+		if (job->next < job->items->len && job->error == NULL &&
 		    !g_cancellable_is_cancelled(job->cancellable))
-			object = g_ptr_array_index(job->objects, job->next++);
+			item = g_ptr_array_index(job->items, job->next++);
 		g_mutex_unlock(&job->lock);
-		if (object == NULL)
+		if (item == NULL)
 			break;
-		if (!upd_fetch_object(object, job->base_urls, session, job->limiter, &job->policy,
-				      &job->counters, job->cancellable, &error)) {
+		if (item->action == UPD_PLAN_ACTION_DELTA)
+			ok = upd_download_delta(job, item, session, &error);
+		else
+			ok = upd_fetch_object(item->object, job->base_urls, session, job->limiter,
+					      &job->policy, &job->counters, job->cancellable,
+					      &error);
+		if (!ok) {
 			g_mutex_lock(&job->lock);
 			if (job->error == NULL)
 				job->error = g_steal_pointer(&error);
@@ -327,6 +413,9 @@ upd_download_worker_done_cb(GObject *source, GAsyncResult *res, gpointer user_da
 	g_mutex_lock(&job->counters.lock);
 	job->self->bytes_received = job->counters.network;
 	g_mutex_unlock(&job->counters.lock);
+	job->self->deltas_applied = job->deltas_applied;
+	job->self->delta_fallbacks = job->delta_fallbacks;
+	job->self->delta_saved = job->delta_saved;
 
 	if (job->user_cancellable != NULL && g_cancellable_is_cancelled(job->user_cancellable)) {
 		g_task_return_new_error(job->task, UPD_ERROR, UPD_ERROR_CANCELLED,
@@ -368,6 +457,12 @@ upd_downloader_add_base_url(GPtrArray *base_urls, const gchar *url)
  * the mirrors of the application's configuration. Emits
  * #UpdDownloader::progress.
  *
+ * An object the plan gets through a binary delta is rebuilt in the cache
+ * from the delta and a verified local base file, and its result is verified
+ * like any download. When the delta cannot be used (its bytes or its result
+ * do not verify, or it cannot be applied) a warning is logged and the whole
+ * object is downloaded instead; the progress total grows accordingly.
+ *
  * Since: 0.1
  */
 void
@@ -402,16 +497,19 @@ upd_downloader_download_async(UpdDownloader *self,
 	job->policy = self->policy;
 	job->stall_timeout = self->stall_timeout;
 	job->limiter = self->limiter != NULL ? upd_rate_limiter_ref(self->limiter) : NULL;
-	job->objects = g_ptr_array_new();
+	job->items = g_ptr_array_new();
 	job->base_urls = g_ptr_array_new_with_free_func(g_free);
 	job->last_time = g_get_monotonic_time();
 	items = upd_plan_get_items(plan);
 	for (guint i = 0; i < items->len; i++) {
 		UpdPlanItem *item = g_ptr_array_index(items, i);
-		if (item->action != UPD_PLAN_ACTION_FETCH)
+		if (item->action == UPD_PLAN_ACTION_FETCH)
+			job->total += item->object->stored_size;
+		else if (item->action == UPD_PLAN_ACTION_DELTA)
+			job->total += item->delta->patch->stored_size;
+		else
 			continue;
-		g_ptr_array_add(job->objects, (gpointer)item->object);
-		job->total += item->object->stored_size;
+		g_ptr_array_add(job->items, item);
 	}
 	upd_downloader_add_base_url(job->base_urls, upd_app_config_get_endpoint(self->config));
 	mirrors = upd_manifest_get_mirrors(upd_plan_get_manifest(plan));
@@ -426,8 +524,11 @@ upd_downloader_download_async(UpdDownloader *self,
 			cancellable, G_CALLBACK(upd_download_job_user_cancelled_cb), job, NULL);
 	}
 	self->bytes_received = 0;
+	self->deltas_applied = 0;
+	self->delta_fallbacks = 0;
+	self->delta_saved = 0;
 
-	if (job->objects->len == 0) {
+	if (job->items->len == 0) {
 		upd_download_job_emit_progress(job);
 		g_task_return_boolean(task, TRUE);
 		upd_download_job_unref(job);
@@ -437,7 +538,7 @@ upd_downloader_download_async(UpdDownloader *self,
 	g_source_set_callback(job->progress_source, upd_download_job_progress_cb, job, NULL);
 	g_source_attach(job->progress_source, g_main_context_get_thread_default());
 
-	workers = MIN(self->max_parallel, job->objects->len);
+	workers = MIN(self->max_parallel, job->items->len);
 	job->running = workers;
 	for (guint i = 0; i < workers; i++) {
 		g_autoptr(GTask) worker = g_task_new(NULL, NULL, upd_download_worker_done_cb,

@@ -14,11 +14,15 @@ G_BEGIN_DECLS
 
 /* Counters shared by the fetches of one download, read by the progress
  * reporter on the main thread. */
-typedef struct {
+typedef struct _UpdFetchCounters UpdFetchCounters;
+struct _UpdFetchCounters {
 	GMutex lock;
 	guint64 done;	 /* stored bytes present in the cache, resumed ones included */
 	guint64 network; /* bytes received from servers */
-} UpdFetchCounters;
+	/* (nullable): gets every change too, so that one fetch's share of the
+	 * download's figures can be told apart (and taken back) */
+	UpdFetchCounters *parent;
+};
 
 typedef struct {
 	guint max_attempts;   /* attempts per URL without progress */
@@ -53,5 +57,28 @@ upd_fetch_object(const Updater__Object *object,
 		 UpdFetchCounters *counters,
 		 GCancellable *cancellable,
 		 GError **error);
+
+/* Gets @object through @delta: fetches the delta (an object of its own, see
+ * upd_fetch_object()) into the cache, applies it to the verified local file
+ * @base_path into "<cache>/<aa>/<hex>.patched", checks the result's size and
+ * SHA-256 against @object, fsyncs it and renames it to the object's final
+ * cache name. The delta file is removed afterwards, and whenever it proves
+ * unusable; on failure nothing of the result is left. The caller decides
+ * with upd_fetch_delta_can_fall_back() whether to fetch @object whole. */
+gboolean
+upd_fetch_delta(const Updater__Object *object,
+		const Updater__Delta *delta,
+		const gchar *base_path,
+		GPtrArray *base_urls,
+		SoupSession *session,
+		UpdRateLimiter *limiter,
+		const UpdFetchPolicy *policy,
+		UpdFetchCounters *counters,
+		GCancellable *cancellable,
+		GError **error);
+/* whether fetching the whole object may succeed where the delta failed: not
+ * after a cancellation, a full disk, or a network that cannot be reached */
+gboolean
+upd_fetch_delta_can_fall_back(const GError *error);
 
 G_END_DECLS

@@ -7,11 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "upd-delta-private.h"
 #include "upd-error-private.h"
 #include "upd-fetch-private.h"
 #include "upd-file-private.h"
@@ -60,10 +62,12 @@ typedef struct {
 static void
 upd_fetch_counters_add(UpdFetchCounters *counters, gint64 done, guint64 network)
 {
-	g_mutex_lock(&counters->lock);
-	counters->done += done;
-	counters->network += network;
-	g_mutex_unlock(&counters->lock);
+	for (UpdFetchCounters *c = counters; c != NULL; c = c->parent) {
+		g_mutex_lock(&c->lock);
+		c->done += done;
+		c->network += network;
+		g_mutex_unlock(&c->lock);
+	}
 }
 
 static void
@@ -397,6 +401,11 @@ upd_fetch_finish(UpdFetch *f, const gchar *url, GError **error)
 	if (f->zstd)
 		g_unlink(f->partial_path);
 	g_unlink(f->meta_path);
+	/* what a delta left when it was interrupted while applying */
+	{
+		g_autofree gchar *patched = g_strdup_printf("%s.patched", f->final_path);
+		g_unlink(patched);
+	}
 	return TRUE;
 }
 
@@ -645,4 +654,124 @@ upd_fetch_object(const Updater__Object *object,
 	}
 	g_propagate_error(error, g_steal_pointer(&last_error));
 	return FALSE;
+}
+
+/* ------------------------------------------------------------------ deltas */
+
+/* applies the delta file at @delta_path to @base_path and gives the result
+ * the object's final cache name, once it verified */
+static gboolean
+upd_fetch_apply_delta(const Updater__Object *object,
+		      const Updater__Delta *delta,
+		      const gchar *base_path,
+		      const gchar *delta_path,
+		      GCancellable *cancellable,
+		      GError **error)
+{
+	g_autofree gchar *hex = upd_sha256_to_hex(object->sha256.data);
+	g_autofree gchar *final_path = upd_plan_cache_path(hex);
+	g_autofree gchar *dir = g_path_get_dirname(final_path);
+	g_autofree gchar *tmp_path = g_strdup_printf("%s.patched", final_path);
+	g_autoptr(GOutputStream) out = NULL;
+	g_autoptr(GError) error_local = NULL;
+	guint8 digest[UPD_SHA256_LEN];
+	struct statvfs sv;
+	struct stat st;
+	int fd;
+
+	if (!upd_file_mkdir_parents(dir, 0700, error))
+		return FALSE;
+	if (statvfs(dir, &sv) == 0 &&
+	    (guint64)sv.f_bavail * sv.f_frsize < object->size + UPD_FETCH_SPACE_SLACK) {
+		g_autofree gchar *needed = g_format_size(object->size);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_NO_SPACE,
+			    _("object %s: not enough free space in %s: %s needed"), hex, dir,
+			    needed);
+		return FALSE;
+	}
+	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		upd_file_set_error_errno(error, errno, _("cannot create %s"), tmp_path);
+		return FALSE;
+	}
+	/* the stream owns the descriptor */
+	out = g_unix_output_stream_new(fd, TRUE);
+	if (!upd_delta_apply((UpdDeltaFormat)delta->format, base_path, delta_path, out,
+			     object->size, digest, cancellable, &error_local)) {
+		g_unlink(tmp_path);
+		upd_error_convert(&error_local);
+		g_propagate_prefixed_error(error, g_steal_pointer(&error_local),
+					   _("object %s: applying the delta: "), hex);
+		return FALSE;
+	}
+	if (memcmp(digest, object->sha256.data, UPD_SHA256_LEN) != 0 || fstat(fd, &st) != 0 ||
+	    (guint64)st.st_size != object->size) {
+		g_autofree gchar *expected = upd_sha256_to_hex(object->sha256.data);
+		g_autofree gchar *actual = upd_sha256_to_hex(digest);
+		g_unlink(tmp_path);
+		g_set_error(error, UPD_ERROR, UPD_ERROR_DIGEST_MISMATCH,
+			    _("object %s: the delta from %s gave content whose SHA-256 is %s, "
+			      "expected %s"),
+			    hex, base_path, actual, expected);
+		return FALSE;
+	}
+	if (fsync(fd) != 0) {
+		upd_file_set_error_errno(error, errno, _("cannot write %s"), tmp_path);
+		g_unlink(tmp_path);
+		return FALSE;
+	}
+	if (rename(tmp_path, final_path) != 0) {
+		upd_file_set_error_errno(error, errno, _("cannot move %s into place"), final_path);
+		g_unlink(tmp_path);
+		return FALSE;
+	}
+	return upd_file_fsync_dir(dir, error);
+}
+
+gboolean
+upd_fetch_delta(const Updater__Object *object,
+		const Updater__Delta *delta,
+		const gchar *base_path,
+		GPtrArray *base_urls,
+		SoupSession *session,
+		UpdRateLimiter *limiter,
+		const UpdFetchPolicy *policy,
+		UpdFetchCounters *counters,
+		GCancellable *cancellable,
+		GError **error)
+{
+	g_autofree gchar *delta_hex = upd_sha256_to_hex(delta->patch->sha256.data);
+	g_autofree gchar *delta_path = upd_plan_cache_path(delta_hex);
+	g_autoptr(GError) error_local = NULL;
+	gboolean ok;
+
+	if (!upd_fetch_object(delta->patch, base_urls, session, limiter, policy, counters,
+			      cancellable, error))
+		return FALSE;
+	ok = upd_fetch_apply_delta(object, delta, base_path, delta_path, cancellable, &error_local);
+	/* a verified delta interrupted while applying is applied again next time;
+	 * otherwise it has done its job, or proved useless */
+	if (ok || !g_error_matches(error_local, UPD_ERROR, UPD_ERROR_CANCELLED))
+		g_unlink(delta_path);
+	if (!ok) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+upd_fetch_delta_can_fall_back(const GError *error)
+{
+	if (error->domain != UPD_ERROR)
+		return TRUE;
+	switch (error->code) {
+	case UPD_ERROR_CANCELLED:
+	case UPD_ERROR_NO_SPACE:
+	case UPD_ERROR_NETWORK:
+	case UPD_ERROR_TLS:
+		return FALSE;
+	default:
+		return TRUE;
+	}
 }

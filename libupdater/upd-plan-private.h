@@ -16,13 +16,16 @@ typedef enum {
 	UPD_PLAN_ACTION_FETCH,	/* download into the cache */
 	UPD_PLAN_ACTION_CACHED, /* verified in the cache already */
 	UPD_PLAN_ACTION_REUSE,	/* an installed file has this content */
+	UPD_PLAN_ACTION_DELTA,	/* download a delta into the cache and apply it to a local base */
 } UpdPlanAction;
 
 typedef struct {
 	const Updater__Object *object; /* (unowned): kept alive by the plan's manifest */
 	gchar *hex;		       /* (owned): content digest */
 	UpdPlanAction action;
-	gchar *local_path; /* (owned) (nullable): the installed file, for REUSE */
+	gchar *local_path;	     /* (owned) (nullable): the installed file, for REUSE; the
+				      * verified base file @delta applies to, for DELTA */
+	const Updater__Delta *delta; /* (unowned) (nullable): the chosen delta, for DELTA */
 } UpdPlanItem;
 
 /* computes the plan; blocking (hashes installed files), run it in a thread.
@@ -44,5 +47,12 @@ upd_plan_lookup(UpdPlan *self, const guint8 *sha256);
 /* the cache file of an object, whether or not it exists */
 gchar *
 upd_plan_cache_path(const gchar *hex);
+/* how many objects the plan gets through a binary delta, and the bytes that
+ * saves against downloading them whole (both included in the n_fetch and
+ * download_size figures) */
+guint
+upd_plan_get_n_deltas(UpdPlan *self);
+guint64
+upd_plan_get_delta_saved_size(UpdPlan *self);
 
 G_END_DECLS

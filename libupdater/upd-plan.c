@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "upd-delta-private.h"
 #include "upd-manifest-private.h"
 #include "upd-paths-private.h"
 #include "upd-plan-private.h"
@@ -24,6 +25,8 @@ struct _UpdPlan {
 	guint n_fetch;
 	guint n_cached;
 	guint n_reused;
+	guint n_deltas;
+	guint64 delta_saved;
 	guint64 download_size;
 	guint64 content_size;
 };
@@ -88,29 +91,66 @@ upd_plan_file_has_size(const gchar *path, guint64 size)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (guint64)st.st_size == size;
 }
 
+/* What building a plan needs to know about the local files. */
+typedef struct {
+	GHashTable *candidates;	    /* (owned) (nullable): hex -> GPtrArray of paths */
+	GHashTable *digests;	    /* (owned): path -> hex, "" when unreadable */
+	const gchar *installed_dir; /* (nullable) */
+	GCancellable *cancellable;  /* (nullable) */
+} UpdPlanBuild;
+
+static void
+upd_plan_build_clear(UpdPlanBuild *build)
+{
+	g_clear_pointer(&build->candidates, g_hash_table_unref);
+	g_clear_pointer(&build->digests, g_hash_table_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(UpdPlanBuild, upd_plan_build_clear)
+
+/* the SHA-256 of a local file as hex, hashed once per plan however often it
+ * is asked for; NULL when it is not a readable regular file. Only a
+ * cancellation is an error. */
+static const gchar *
+upd_plan_file_digest(UpdPlanBuild *build, const gchar *path, GError **error)
+{
+	guint8 digest[UPD_SHA256_LEN];
+	g_autoptr(GError) error_local = NULL;
+	const gchar *known = NULL;
+	gchar *hex;
+
+	if (g_hash_table_lookup_extended(build->digests, path, NULL, (gpointer *)&known))
+		return known[0] != '\0' ? known : NULL;
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+		hex = g_strdup("");
+	} else if (!upd_sha256_file(path, digest, NULL, build->cancellable, &error_local)) {
+		if (g_error_matches(error_local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return NULL;
+		}
+		g_debug("plan: cannot read %s: %s", path, error_local->message);
+		hex = g_strdup("");
+	} else {
+		hex = upd_sha256_to_hex(digest);
+	}
+	g_hash_table_insert(build->digests, g_strdup(path), hex);
+	return hex[0] != '\0' ? hex : NULL;
+}
+
 /* an installed file is reused only if its bytes still hash to the digest:
  * files edited or damaged since the install are downloaded again */
 static gboolean
-upd_plan_file_matches(const gchar *path,
+upd_plan_file_matches(UpdPlanBuild *build,
+		      const gchar *path,
 		      const Updater__Object *object,
-		      GCancellable *cancellable,
+		      const gchar *hex,
 		      GError **error)
 {
-	guint8 digest[UPD_SHA256_LEN];
-	guint64 size = 0;
-	g_autoptr(GError) error_local = NULL;
+	const gchar *digest;
 
 	if (!upd_plan_file_has_size(path, object->size))
 		return FALSE;
-	if (!upd_sha256_file(path, digest, &size, cancellable, &error_local)) {
-		if (g_error_matches(error_local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-			g_propagate_error(error, g_steal_pointer(&error_local));
-			return FALSE;
-		}
-		g_debug("plan: cannot reuse %s: %s", path, error_local->message);
-		return FALSE;
-	}
-	return size == object->size && memcmp(digest, object->sha256.data, UPD_SHA256_LEN) == 0;
+	digest = upd_plan_file_digest(build, path, error);
+	return digest != NULL && g_strcmp0(digest, hex) == 0;
 }
 
 /* where the installed version keeps content, by digest: its release record
@@ -136,6 +176,17 @@ upd_plan_add_candidate(GHashTable *candidates,
 	g_ptr_array_add(paths, g_build_filename(installed_dir, relative, NULL));
 }
 
+/* the path a single-file payload has once installed, NULL for archives */
+static const gchar *
+upd_plan_payload_installed_name(const Updater__Payload *payload)
+{
+	/* single-file payloads that stay files when installed */
+	if (payload->type == UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_EXE ||
+	    payload->type == UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_DLL)
+		return payload->filename;
+	return NULL;
+}
+
 static void
 upd_plan_collect_candidates(GHashTable *candidates,
 			    const Updater__Release *release,
@@ -143,22 +194,103 @@ upd_plan_collect_candidates(GHashTable *candidates,
 {
 	for (gsize i = 0; i < release->n_components; i++) {
 		const Updater__Payload *payload = release->components[i]->payload;
-		/* single-file payloads that stay files when installed */
-		if (payload->type == UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_EXE ||
-		    payload->type == UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_DLL)
-			upd_plan_add_candidate(candidates, payload->object, installed_dir,
-					       payload->filename);
+		upd_plan_add_candidate(candidates, payload->object, installed_dir,
+				       upd_plan_payload_installed_name(payload));
 		for (gsize j = 0; j < payload->n_entries; j++)
 			upd_plan_add_candidate(candidates, payload->entries[j]->object,
 					       installed_dir, payload->entries[j]->path);
 	}
 }
 
+/* A local file holding the base content of @delta: an installed file the
+ * installed release recorded with that digest, the installed file at the
+ * object's own path (@relative), or a verified object in the cache. Each is
+ * hashed: a file edited since it was installed is no base. Returns NULL when
+ * there is none, or with @error set when cancelled. */
+static gchar *
+upd_plan_find_base(UpdPlanBuild *build,
+		   const Updater__Delta *delta,
+		   const gchar *relative,
+		   GError **error)
+{
+	g_autofree gchar *hex = upd_sha256_to_hex(delta->base_sha256.data);
+	g_autoptr(GPtrArray) tries = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *paths = NULL;
+
+	if (build->candidates != NULL)
+		paths = g_hash_table_lookup(build->candidates, hex);
+	for (guint i = 0; paths != NULL && i < paths->len; i++)
+		g_ptr_array_add(tries, g_strdup(g_ptr_array_index(paths, i)));
+	if (build->installed_dir != NULL && relative != NULL)
+		g_ptr_array_add(tries, g_build_filename(build->installed_dir, relative, NULL));
+	g_ptr_array_add(tries, upd_plan_cache_path(hex));
+
+	for (guint i = 0; i < tries->len; i++) {
+		const gchar *path = g_ptr_array_index(tries, i);
+		g_autoptr(GError) error_local = NULL;
+		const gchar *digest = upd_plan_file_digest(build, path, &error_local);
+
+		if (error_local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return NULL;
+		}
+		if (g_strcmp0(digest, hex) == 0)
+			return g_strdup(path);
+	}
+	return NULL;
+}
+
+/* the smallest delta whose base is here, when it is smaller than the object */
+static gboolean
+upd_plan_choose_delta(UpdPlan *self,
+		      UpdPlanBuild *build,
+		      UpdPlanItem *item,
+		      const gchar *relative,
+		      GError **error)
+{
+	const Updater__Object *object = item->object;
+	const Updater__Delta *best = NULL;
+	g_autofree gchar *best_base = NULL;
+
+	for (gsize i = 0; i < object->n_deltas; i++) {
+		const Updater__Delta *delta = object->deltas[i];
+		g_autoptr(GError) error_local = NULL;
+		gchar *base;
+
+		/* a format this client does not know is no error: the full object is */
+		if (upd_delta_format_to_extension((UpdDeltaFormat)delta->format) == NULL ||
+		    delta->patch == NULL || delta->patch->stored_size >= object->stored_size)
+			continue;
+		if (best != NULL && delta->patch->stored_size >= best->patch->stored_size)
+			continue;
+		base = upd_plan_find_base(build, delta, relative, &error_local);
+		if (error_local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
+		}
+		if (base == NULL)
+			continue;
+		best = delta;
+		g_free(best_base);
+		best_base = base;
+	}
+	if (best == NULL)
+		return TRUE;
+	item->action = UPD_PLAN_ACTION_DELTA;
+	item->delta = best;
+	item->local_path = g_steal_pointer(&best_base);
+	self->n_deltas++;
+	self->delta_saved += object->stored_size - best->patch->stored_size;
+	return TRUE;
+}
+
+/* @relative: (nullable): where the object is installed inside the version
+ * directory, for a base of a delta */
 static gboolean
 upd_plan_add_object(UpdPlan *self,
+		    UpdPlanBuild *build,
 		    const Updater__Object *object,
-		    GHashTable *candidates,
-		    GCancellable *cancellable,
+		    const gchar *relative,
 		    GError **error)
 {
 	g_autofree gchar *hex = upd_sha256_to_hex(object->sha256.data);
@@ -184,11 +316,12 @@ upd_plan_add_object(UpdPlan *self,
 		self->n_cached++;
 		return TRUE;
 	}
-	paths = candidates != NULL ? g_hash_table_lookup(candidates, item->hex) : NULL;
+	paths = build->candidates != NULL ? g_hash_table_lookup(build->candidates, item->hex)
+					  : NULL;
 	for (guint i = 0; paths != NULL && i < paths->len; i++) {
 		const gchar *path = g_ptr_array_index(paths, i);
 		g_autoptr(GError) error_local = NULL;
-		if (upd_plan_file_matches(path, object, cancellable, &error_local)) {
+		if (upd_plan_file_matches(build, path, object, item->hex, &error_local)) {
 			item->action = UPD_PLAN_ACTION_REUSE;
 			item->local_path = g_strdup(path);
 			self->n_reused++;
@@ -199,8 +332,12 @@ upd_plan_add_object(UpdPlan *self,
 			return FALSE;
 		}
 	}
+	if (!upd_plan_choose_delta(self, build, item, relative, error))
+		return FALSE;
 	self->n_fetch++;
-	self->download_size += object->stored_size;
+	self->download_size += item->action == UPD_PLAN_ACTION_DELTA
+				       ? item->delta->patch->stored_size
+				       : object->stored_size;
 	return TRUE;
 }
 
@@ -214,37 +351,43 @@ upd_plan_new(UpdManifest *manifest,
 	     GError **error)
 {
 	g_autoptr(UpdPlan) self = g_object_new(UPD_TYPE_PLAN, NULL);
-	g_autoptr(GHashTable) candidates = NULL;
+	g_auto(UpdPlanBuild) build = {NULL};
 	const Updater__Release *pb = upd_release_get_pb(release);
 
 	self->manifest = g_object_ref(manifest);
 	self->release = g_object_ref(release);
 	self->installed_version = g_strdup(installed_version);
 
+	build.digests = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	build.cancellable = cancellable;
 	if (installed_dir != NULL && g_file_test(installed_dir, G_FILE_TEST_IS_DIR)) {
-		candidates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-						   (GDestroyNotify)g_ptr_array_unref);
+		build.installed_dir = installed_dir;
+		build.candidates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							 (GDestroyNotify)g_ptr_array_unref);
 		if (installed_release != NULL)
-			upd_plan_collect_candidates(candidates, installed_release, installed_dir);
+			upd_plan_collect_candidates(build.candidates, installed_release,
+						    installed_dir);
 		/* same path, maybe same content, even without a record */
-		upd_plan_collect_candidates(candidates, pb, installed_dir);
+		upd_plan_collect_candidates(build.candidates, pb, installed_dir);
 	}
 	for (gsize i = 0; i < pb->n_components; i++) {
 		const Updater__Payload *payload = pb->components[i]->payload;
 		if (payload->object != NULL &&
-		    !upd_plan_add_object(self, payload->object, candidates, cancellable, error))
+		    !upd_plan_add_object(self, &build, payload->object,
+					 upd_plan_payload_installed_name(payload), error))
 			return NULL;
 		for (gsize j = 0; j < payload->n_entries; j++) {
 			const Updater__Object *object = payload->entries[j]->object;
 			if (object != NULL &&
-			    !upd_plan_add_object(self, object, candidates, cancellable, error))
+			    !upd_plan_add_object(self, &build, object, payload->entries[j]->path,
+						 error))
 				return NULL;
 		}
 	}
-	g_debug("plan for %s: %u objects, %u to fetch (%" G_GUINT64_FORMAT
-		" bytes), %u cached, %u reused",
-		upd_release_get_version(release), self->items->len, self->n_fetch,
-		self->download_size, self->n_cached, self->n_reused);
+	g_debug("plan for %s: %u objects, %u to fetch (%u through deltas, %" G_GUINT64_FORMAT
+		" bytes, %" G_GUINT64_FORMAT " saved by deltas), %u cached, %u reused",
+		upd_release_get_version(release), self->items->len, self->n_fetch, self->n_deltas,
+		self->download_size, self->delta_saved, self->n_cached, self->n_reused);
 	return g_steal_pointer(&self);
 }
 
@@ -259,6 +402,20 @@ upd_plan_lookup(UpdPlan *self, const guint8 *sha256)
 {
 	g_autofree gchar *hex = upd_sha256_to_hex(sha256);
 	return g_hash_table_lookup(self->by_digest, hex);
+}
+
+guint
+upd_plan_get_n_deltas(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), 0);
+	return self->n_deltas;
+}
+
+guint64
+upd_plan_get_delta_saved_size(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), 0);
+	return self->delta_saved;
 }
 
 /**
@@ -326,7 +483,8 @@ upd_plan_get_n_objects(UpdPlan *self)
  * upd_plan_get_n_fetch:
  * @self: an #UpdPlan
  *
- * Returns: how many objects must be downloaded
+ * Returns: how many objects must be downloaded, whole or as a binary delta
+ *   applied to a file the client has
  *
  * Since: 0.1
  */
@@ -371,8 +529,11 @@ upd_plan_get_n_reused(UpdPlan *self)
  * upd_plan_get_download_size:
  * @self: an #UpdPlan
  *
- * Returns: the bytes to download, as they cross the wire (compressed), known
- *   before any download starts
+ * Returns: the bytes to download, as they cross the wire (compressed, or a
+ *   binary delta where the delta's base is here), known before any download
+ *   starts. When a delta turns out unusable (damaged, or its result does not
+ *   verify) the whole object is downloaded instead, and more bytes than
+ *   planned cross the wire.
  *
  * Since: 0.1
  */

@@ -32,5 +32,9 @@ gchar *
 upd_repo_manifest_path(const gchar *app_id, const gchar *channel);
 gchar *
 upd_repo_object_path(const guint8 *sha256, gboolean zstd);
+/* "deltas/<aa>/<base>-<target>.<extension>", <aa> being the first two hex
+ * digits of the base's digest */
+gchar *
+upd_repo_delta_path(const guint8 *base_sha256, const guint8 *target_sha256, const gchar *extension);
 
 G_END_DECLS

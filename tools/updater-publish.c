@@ -22,11 +22,14 @@
 #include "upd-validate-private.h"
 #include "upd-version-common.h"
 #include "upt-cli.h"
+#include "upt-delta-maker.h"
 #include "upt-repository.h"
 #include "upt-staging.h"
 
 #define UPT_PUBLISH_DEFAULT_EXPIRES_DAYS 30
 #define UPT_PUBLISH_DEFAULT_LEVEL	 12
+#define UPT_PUBLISH_DEFAULT_DELTA_BASES	 2
+#define UPT_PUBLISH_MAX_DELTA_BASES	 100
 #define UPT_PUBLISH_UNSET		 G_MININT
 
 typedef struct {
@@ -45,6 +48,8 @@ typedef struct {
 	gint expires_days;
 	gchar **mirrors;
 	gint level;
+	gint delta_bases;
+	gint delta_memory; /* MiB; 0: half of the physical memory */
 	gboolean json;
 	gboolean verbose;
 } UptPublishOptions;
@@ -92,6 +97,8 @@ upt_publish_check_applicable(UptPublishOptions *opts, const gchar *command, GErr
 		{"--expires-days", opts->expires_days != UPT_PUBLISH_UNSET, "rs"},
 		{"--mirror", opts->mirrors != NULL, "rs"},
 		{"--level", opts->level != UPT_PUBLISH_UNSET, "r"},
+		{"--delta-bases", opts->delta_bases != UPT_PUBLISH_UNSET, "r"},
+		{"--delta-memory", opts->delta_memory != UPT_PUBLISH_UNSET, "r"},
 		{"--json", opts->json, "rl"},
 	};
 	gchar letter = g_strcmp0(command, "resign") == 0 ? 's' : command[0];
@@ -362,6 +369,18 @@ upt_publish_check_options(UptPublishOptions *opts,
 			    _("--level %d is not a zstd level from 1 to 22"), opts->level);
 		return FALSE;
 	}
+	if (opts->delta_bases < 0 || opts->delta_bases > UPT_PUBLISH_MAX_DELTA_BASES) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("--delta-bases %d is not a number of releases from 0 to %d"),
+			    opts->delta_bases, UPT_PUBLISH_MAX_DELTA_BASES);
+		return FALSE;
+	}
+	if (opts->delta_memory < 0) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
+			    _("--delta-memory %d is not a size in MiB (0 for half of the memory)"),
+			    opts->delta_memory);
+		return FALSE;
+	}
 	for (guint i = 0; opts->mirrors != NULL && opts->mirrors[i] != NULL; i++) {
 		g_autofree gchar *scheme = g_uri_parse_scheme(opts->mirrors[i]);
 		if (g_strcmp0(scheme, "http") != 0 && g_strcmp0(scheme, "https") != 0) {
@@ -427,6 +446,97 @@ upt_publish_check_options(UptPublishOptions *opts,
 	return upd_payload_type_check_file(*type, path, error);
 }
 
+/* the component of @release with @name, NULL without one */
+static const Updater__Payload *
+upt_publish_find_payload(const Updater__Release *release, const gchar *name)
+{
+	for (gsize i = 0; i < release->n_components; i++) {
+		if (g_strcmp0(release->components[i]->name, name) == 0)
+			return release->components[i]->payload;
+	}
+	return NULL;
+}
+
+/* Asks for deltas to each object of the new release from the same tree path
+ * (or the same component's single payload) in each of the channel's last
+ * --delta-bases releases, newest first. */
+static void
+upt_publish_request_deltas(UptPublishOptions *opts,
+			   const Updater__Manifest *old_pb,
+			   const gchar *path,
+			   const Updater__Payload *payload,
+			   UptDeltaMaker *maker)
+{
+	gsize n = old_pb->n_releases;
+	gboolean tree = payload->type == UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_TREE;
+
+	for (gsize r = n; r > 0 && n - r < (gsize)opts->delta_bases; r--) {
+		const Updater__Payload *old =
+			upt_publish_find_payload(old_pb->releases[r - 1], opts->component);
+		g_autoptr(GHashTable) by_path = NULL;
+
+		if (old == NULL)
+			continue;
+		if (!tree) {
+			if (old->type != UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_TREE &&
+			    old->object != NULL)
+				upt_delta_maker_add(maker, payload->object, path, old->object);
+			continue;
+		}
+		if (old->type != UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_TREE)
+			continue;
+		by_path = g_hash_table_new(g_str_hash, g_str_equal);
+		for (gsize i = 0; i < old->n_entries; i++) {
+			if (old->entries[i]->object != NULL)
+				g_hash_table_insert(by_path, old->entries[i]->path,
+						    old->entries[i]->object);
+		}
+		for (gsize i = 0; i < payload->n_entries; i++) {
+			const Updater__TreeEntry *entry = payload->entries[i];
+			const Updater__Object *base;
+			g_autofree gchar *file = NULL;
+
+			if (entry->object == NULL)
+				continue;
+			base = g_hash_table_lookup(by_path, entry->path);
+			if (base == NULL)
+				continue;
+			file = g_build_filename(path, entry->path, NULL);
+			upt_delta_maker_add(maker, entry->object, file, base);
+		}
+	}
+}
+
+/* makes the deltas and puts the objects that list them into @payload */
+static UptDeltaMaker *
+upt_publish_make_deltas(UptPublishOptions *opts,
+			UptRepository *repo,
+			UptStaging *staging,
+			const Updater__Manifest *old_pb,
+			const gchar *path,
+			Updater__Payload *payload,
+			GError **error)
+{
+	guint64 bound = opts->delta_memory > 0 ? (guint64)opts->delta_memory * 1024 * 1024
+					       : upt_delta_maker_default_memory_bound();
+	g_autoptr(UptDeltaMaker) maker =
+		upt_delta_maker_new(repo, staging, bound, g_get_num_processors());
+
+	upt_publish_request_deltas(opts, old_pb, path, payload, maker);
+	if (!upt_delta_maker_run(maker, error))
+		return NULL;
+	if (payload->object != NULL)
+		payload->object =
+			(Updater__Object *)upt_delta_maker_get_object(maker, payload->object);
+	for (gsize i = 0; i < payload->n_entries; i++) {
+		Updater__TreeEntry *entry = payload->entries[i];
+		if (entry->object != NULL)
+			entry->object =
+				(Updater__Object *)upt_delta_maker_get_object(maker, entry->object);
+	}
+	return g_steal_pointer(&maker);
+}
+
 static int
 upt_publish_release(UptPublishOptions *opts, gchar **args)
 {
@@ -436,6 +546,7 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 	g_autoptr(UptStaging) staging = NULL;
 	g_autoptr(UpdManifest) old = NULL;
 	g_autoptr(GBytes) signed_manifest = NULL;
+	g_autoptr(UptDeltaMaker) deltas = NULL;
 	g_autoptr(GPtrArray) entries = g_ptr_array_new();
 	g_autoptr(GPtrArray) arena_blocks = g_ptr_array_new_with_free_func(g_free);
 	UptArena arena = {arena_blocks};
@@ -450,6 +561,7 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	const gchar *path;
 	gsize n_notes = 0;
+	gdouble delta_seconds = 0;
 
 	if (args[0] == NULL || args[1] != NULL)
 		return upt_cli_usage_error(_("release takes one argument, the payload"));
@@ -512,6 +624,14 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 		if (payload.object == NULL)
 			return upt_cli_fail(g_steal_pointer(&error));
 	}
+	if (old_pb != NULL && opts->delta_bases > 0) {
+		gint64 start = g_get_monotonic_time();
+		deltas = upt_publish_make_deltas(opts, repo, staging, old_pb, path, &payload,
+						 &error);
+		if (deltas == NULL)
+			return upt_cli_fail(g_steal_pointer(&error));
+		delta_seconds = (gdouble)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+	}
 
 	component.name = opts->component;
 	component.has_kind = TRUE;
@@ -571,6 +691,17 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 		g_variant_dict_insert(&dict, "new_objects", "u",
 				      upt_staging_get_new_objects(staging));
 		g_variant_dict_insert(&dict, "new_bytes", "t", upt_staging_get_new_bytes(staging));
+		g_variant_dict_insert(&dict, "deltas", "u",
+				      deltas != NULL ? upt_delta_maker_get_n_deltas(deltas) : 0);
+		g_variant_dict_insert(&dict, "new_deltas", "u",
+				      upt_staging_get_new_deltas(staging));
+		g_variant_dict_insert(&dict, "delta_bytes", "t",
+				      deltas != NULL ? upt_delta_maker_get_delta_bytes(deltas) : 0);
+		g_variant_dict_insert(&dict, "delta_full_bytes", "t",
+				      deltas != NULL ? upt_delta_maker_get_full_bytes(deltas) : 0);
+		g_variant_dict_insert(&dict, "delta_seconds", "d", delta_seconds);
+		g_variant_dict_insert(&dict, "delta_peak_memory", "t",
+				      deltas != NULL ? upt_delta_maker_get_peak_memory(deltas) : 0);
 		upt_cli_print_json(g_variant_dict_end(&dict));
 	} else {
 		g_autofree gchar *size = g_format_size(upt_staging_get_new_bytes(staging));
@@ -580,6 +711,22 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 		g_print(upd_i18n_ngettext("%u new object, %s stored.\n",
 					  "%u new objects, %s stored.\n", new_objects),
 			new_objects, size);
+		if (deltas != NULL) {
+			guint n = upt_delta_maker_get_n_deltas(deltas);
+			g_autofree gchar *delta_size =
+				g_format_size(upt_delta_maker_get_delta_bytes(deltas));
+			g_autofree gchar *full_size =
+				g_format_size(upt_delta_maker_get_full_bytes(deltas));
+			/* TRANSLATORS: "3 deltas in 1.2 s: 40.1 kB instead of 9.8 MB for the
+			   whole objects." */
+			g_print(upd_i18n_ngettext(
+					"%u delta in %.1f s: %s instead of %s for the whole "
+					"object.\n",
+					"%u deltas in %.1f s: %s instead of %s for the whole "
+					"objects.\n",
+					n),
+				n, delta_seconds, delta_size, full_size);
+		}
 	}
 	return UPT_EXIT_OK;
 }
@@ -774,6 +921,8 @@ main(int argc, char **argv)
 		.rollout = UPT_PUBLISH_UNSET,
 		.expires_days = UPT_PUBLISH_UNSET,
 		.level = UPT_PUBLISH_UNSET,
+		.delta_bases = UPT_PUBLISH_UNSET,
+		.delta_memory = UPT_PUBLISH_UNSET,
 	};
 	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(GError) error = NULL;
@@ -817,6 +966,16 @@ main(int argc, char **argv)
 		 N_("Base URL of a mirror serving the same objects (repeatable)"), N_("URL")},
 		{"level", 0, 0, G_OPTION_ARG_INT, &opts.level,
 		 N_("zstd compression level of new objects (default: 12)"), N_("LEVEL")},
+		{"delta-bases", 0, 0, G_OPTION_ARG_INT, &opts.delta_bases,
+		 N_("Make binary deltas to each changed file from the last N releases of the "
+		    "channel (default: 2; 0 for none)"),
+		 N_("N")},
+		{"delta-memory", 0, 0, G_OPTION_ARG_INT, &opts.delta_memory,
+		 N_("Memory bound for making deltas, in MiB: delta encoders run on all cores "
+		    "while the sum of their memory, with their mapped files, stays under it; "
+		    "an encoder that alone needs more is skipped (default: half of the "
+		    "physical memory)"),
+		 N_("MIB")},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &opts.json, N_("Print JSON for scripts"), NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"),
 		 NULL},
@@ -872,6 +1031,10 @@ main(int argc, char **argv)
 		opts.expires_days = UPT_PUBLISH_DEFAULT_EXPIRES_DAYS;
 	if (opts.level == UPT_PUBLISH_UNSET)
 		opts.level = UPT_PUBLISH_DEFAULT_LEVEL;
+	if (opts.delta_bases == UPT_PUBLISH_UNSET)
+		opts.delta_bases = UPT_PUBLISH_DEFAULT_DELTA_BASES;
+	if (opts.delta_memory == UPT_PUBLISH_UNSET)
+		opts.delta_memory = 0;
 
 	if (g_strcmp0(command, "keygen") == 0)
 		return upt_publish_keygen(&opts, argv + 2);

@@ -33,6 +33,8 @@ struct _UptStaging {
 	gchar *manifest_relative; /* (owned) (nullable) */
 	gboolean committed;
 	guint64 new_bytes;
+	guint new_deltas;
+	GMutex lock; /* objects, new_paths and new_deltas, for deltas made in threads */
 };
 
 G_DEFINE_TYPE(UptStaging, upt_staging, G_TYPE_OBJECT)
@@ -72,6 +74,7 @@ upt_staging_finalize(GObject *object)
 	g_ptr_array_unref(self->objects);
 	g_ptr_array_unref(self->new_paths);
 	g_free(self->manifest_relative);
+	g_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(upt_staging_parent_class)->finalize(object);
 }
 
@@ -90,6 +93,7 @@ upt_staging_init(UptStaging *self)
 	self->manifests = g_ptr_array_new_with_free_func(g_object_unref);
 	self->objects = g_ptr_array_new_with_free_func(upt_staging_object_free);
 	self->new_paths = g_ptr_array_new_with_free_func(g_free);
+	g_mutex_init(&self->lock);
 }
 
 UptStaging *
@@ -265,8 +269,7 @@ upt_staging_copy(const gchar *src, const gchar *dst, GCancellable *cancellable, 
 }
 
 static Updater__Object *
-upt_staging_new_object(UptStaging *self,
-		       const guint8 *sha256,
+upt_staging_object_new(const guint8 *sha256,
 		       guint64 size,
 		       gboolean zstd,
 		       const guint8 *stored_sha256,
@@ -288,6 +291,20 @@ upt_staging_new_object(UptStaging *self,
 	object->stored_sha256.len = UPD_SHA256_LEN;
 	object->has_stored_size = TRUE;
 	object->stored_size = stored_size;
+	return object;
+}
+
+static Updater__Object *
+upt_staging_new_object(UptStaging *self,
+		       const guint8 *sha256,
+		       guint64 size,
+		       gboolean zstd,
+		       const guint8 *stored_sha256,
+		       guint64 stored_size)
+{
+	Updater__Object *object =
+		upt_staging_object_new(sha256, size, zstd, stored_sha256, stored_size);
+
 	object->path = upd_repo_object_path(sha256, zstd);
 	g_ptr_array_add(self->objects, object);
 	return object;
@@ -383,6 +400,77 @@ upt_staging_add_file(UptStaging *self, const gchar *path, GCancellable *cancella
 	self->new_bytes += stored_size;
 	upt_staging_index_object(self, known);
 	return known;
+}
+
+/* the patch object of a delta file's bytes; stored as is */
+static const Updater__Object *
+upt_staging_new_delta_object(
+	UptStaging *self, gchar *relative, const guint8 *sha256, guint64 size, gboolean is_new)
+{
+	Updater__Object *object = upt_staging_object_new(sha256, size, FALSE, sha256, size);
+
+	object->path = relative;
+	g_mutex_lock(&self->lock);
+	g_ptr_array_add(self->objects, object);
+	if (is_new) {
+		g_ptr_array_add(self->new_paths, g_strdup(relative));
+		self->new_deltas++;
+	}
+	g_mutex_unlock(&self->lock);
+	return object;
+}
+
+const Updater__Object *
+upt_staging_find_delta(UptStaging *self,
+		       const guint8 *base_sha256,
+		       const guint8 *target_sha256,
+		       const gchar *extension,
+		       GError **error)
+{
+	g_autofree gchar *relative = upd_repo_delta_path(base_sha256, target_sha256, extension);
+	g_autofree gchar *path = upt_repository_build_path(self->repo, relative);
+	guint8 sha256[UPD_SHA256_LEN];
+	guint64 size = 0;
+
+	/* staged ones were added by this staging, which knows them already */
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+		return NULL;
+	if (!upd_sha256_file(path, sha256, &size, NULL, error))
+		return NULL;
+	return upt_staging_new_delta_object(self, g_steal_pointer(&relative), sha256, size, FALSE);
+}
+
+const Updater__Object *
+upt_staging_add_delta(UptStaging *self,
+		      const guint8 *base_sha256,
+		      const guint8 *target_sha256,
+		      const gchar *extension,
+		      GBytes *bytes,
+		      GError **error)
+{
+	g_autofree gchar *relative = upd_repo_delta_path(base_sha256, target_sha256, extension);
+	g_autofree gchar *staged = g_build_filename(self->dir, relative, NULL);
+	g_autofree gchar *dir = g_path_get_dirname(staged);
+	g_auto(UpdFd) fd = -1;
+	guint8 sha256[UPD_SHA256_LEN];
+	gsize len = 0;
+	gconstpointer data = g_bytes_get_data(bytes, &len);
+
+	if (!upd_file_mkdir_parents(dir, 0755, error))
+		return NULL;
+	fd = open(staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		upd_file_set_error_errno(error, errno, _("cannot create %s"), staged);
+		return NULL;
+	}
+	if (!upd_file_write_all(fd, data, len, staged, error))
+		return NULL;
+	if (fsync(fd) != 0) {
+		upd_file_set_error_errno(error, errno, _("cannot write %s"), staged);
+		return NULL;
+	}
+	upd_sha256_data(data, len, sha256);
+	return upt_staging_new_delta_object(self, g_steal_pointer(&relative), sha256, len, TRUE);
 }
 
 gboolean
@@ -512,7 +600,13 @@ upt_staging_commit(UptStaging *self, GError **error)
 guint
 upt_staging_get_new_objects(UptStaging *self)
 {
-	return self->new_paths->len;
+	return self->new_paths->len - self->new_deltas;
+}
+
+guint
+upt_staging_get_new_deltas(UptStaging *self)
+{
+	return self->new_deltas;
 }
 
 guint64

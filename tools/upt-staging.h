@@ -27,6 +27,25 @@ upt_staging_add_file(UptStaging *self,
 		     const gchar *path,
 		     GCancellable *cancellable,
 		     GError **error);
+/* A binary delta, content-addressed as deltas/<aa>/<base>-<target>.<ext>:
+ * the patch object for Delta.patch (owned by the staging), describing the
+ * delta file's bytes. find returns the one the repository or this staging has
+ * already, NULL without one (or with @error set when it cannot be read); add
+ * stores @bytes unless it exists. Both may run in several threads at once,
+ * but not together with upt_staging_add_file(). */
+const Updater__Object *
+upt_staging_find_delta(UptStaging *self,
+		       const guint8 *base_sha256,
+		       const guint8 *target_sha256,
+		       const gchar *extension,
+		       GError **error);
+const Updater__Object *
+upt_staging_add_delta(UptStaging *self,
+		      const guint8 *base_sha256,
+		      const guint8 *target_sha256,
+		      const gchar *extension,
+		      GBytes *bytes,
+		      GError **error);
 gboolean
 upt_staging_set_manifest(UptStaging *self,
 			 const gchar *app_id,
@@ -39,5 +58,7 @@ guint
 upt_staging_get_new_objects(UptStaging *self);
 guint64
 upt_staging_get_new_bytes(UptStaging *self);
+guint
+upt_staging_get_new_deltas(UptStaging *self);
 
 G_END_DECLS

@@ -5,8 +5,10 @@
 
 #include "config.h"
 
+#include "upd-downloader-private.h"
 #include "upd-i18n-private.h"
 #include "upd-paths-private.h"
+#include "upd-plan-private.h"
 #include "usv-ctl.h"
 
 /* updaterctl --config FILE: the commands run in-process, without the daemon,
@@ -157,6 +159,21 @@ usv_ctl_progress_cb(UpdDownloader *downloader,
 	upt_cli_progress_update(user_data, done, total, rate, eta);
 }
 
+/* what binary deltas did in the last download */
+static void
+usv_ctl_insert_delta_figures(GVariantDict *dict, UpdDownloader *downloader)
+{
+	g_variant_dict_insert(dict, "deltas", "u",
+			      downloader != NULL ? upd_downloader_get_n_deltas_applied(downloader)
+						 : 0);
+	g_variant_dict_insert(dict, "delta_fallbacks", "u",
+			      downloader != NULL ? upd_downloader_get_n_delta_fallbacks(downloader)
+						 : 0);
+	g_variant_dict_insert(dict, "delta_saved", "t",
+			      downloader != NULL ? upd_downloader_get_delta_saved_size(downloader)
+						 : 0);
+}
+
 static GVariant *
 usv_ctl_download_to_variant(UpdAppConfig *config,
 			    UpdPlan *plan,
@@ -185,6 +202,7 @@ usv_ctl_download_to_variant(UpdAppConfig *config,
 	g_variant_dict_insert(&dict, "bytes_received", "t",
 			      downloader != NULL ? upd_downloader_get_bytes_received(downloader)
 						 : 0);
+	usv_ctl_insert_delta_figures(&dict, downloader);
 	g_variant_dict_insert(&dict, "cache_dir", "s", cache);
 	return g_variant_dict_end(&dict);
 }
@@ -242,6 +260,19 @@ usv_ctl_local_download(UsvCtlOptions *opts, GCancellable *cancellable)
 			upd_app_config_get_id(config), upd_release_get_version(update),
 			upd_plan_get_n_fetch(plan), upd_plan_get_n_objects(plan), size,
 			upd_plan_get_n_reused(plan), upd_plan_get_n_cached(plan));
+		if (upd_plan_get_n_deltas(plan) > 0) {
+			guint n = upd_plan_get_n_deltas(plan);
+			g_autofree gchar *saved =
+				g_format_size(upd_plan_get_delta_saved_size(plan));
+			/* TRANSLATORS: follows the line above: "2 of them as binary deltas
+			   from files already here, 30.5 MB less to download" */
+			g_print(upd_i18n_ngettext("%u of them as a binary delta from a file "
+						  "already here, %s less to download\n",
+						  "%u of them as binary deltas from files "
+						  "already here, %s less to download\n",
+						  n),
+				n, saved);
+		}
 	}
 
 	downloader = upd_downloader_new(config);
@@ -386,8 +417,11 @@ usv_ctl_local_install(UsvCtlOptions *opts, GCancellable *cancellable)
 		g_variant_dict_insert(&dict, "installed", "b", TRUE);
 		g_variant_dict_insert(&dict, "version", "s", upd_release_get_version(release));
 		g_variant_dict_insert(&dict, "previous_version", "ms", installed);
+		g_variant_dict_insert(&dict, "download_size", "t",
+				      upd_plan_get_download_size(plan));
 		g_variant_dict_insert(&dict, "bytes_received", "t",
 				      upd_downloader_get_bytes_received(downloader));
+		usv_ctl_insert_delta_figures(&dict, downloader);
 		g_variant_dict_insert(&dict, "install_dir", "s",
 				      upd_app_config_get_install_dir(config));
 		upt_cli_print_json(g_variant_dict_end(&dict));

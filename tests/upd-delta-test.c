@@ -1,0 +1,715 @@
+/*
+ * Copyright 2026 The libupdater authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <zstd.h>
+
+#include "upd-delta-private.h"
+#include "upd-error.h"
+#include "upd-test-common.h"
+
+typedef struct {
+	UpdDeltaFormat format;
+	const gchar *name;
+} UpdDeltaTestFormat;
+
+static const UpdDeltaTestFormat zpatch = {UPD_DELTA_FORMAT_ZSTD_PATCH, "zpatch"};
+static const UpdDeltaTestFormat updiff = {UPD_DELTA_FORMAT_UPDIFF, "updiff"};
+
+/* ---------------------------------------------------------------------- */
+/* data */
+
+static GByteArray *
+upd_delta_test_random(GRand *rand, gsize len)
+{
+	GByteArray *array = g_byte_array_sized_new(len);
+	g_byte_array_set_size(array, len);
+	for (gsize i = 0; i < len; i += 4) {
+		guint32 value = g_rand_int(rand);
+		memcpy(array->data + i, &value, MIN(4, len - i));
+	}
+	return array;
+}
+
+/* "code-like" data: random but with repeats, so that matches are
+ * ambiguous the way they are in executables */
+static GByteArray *
+upd_delta_test_structured(GRand *rand, gsize len)
+{
+	g_autoptr(GByteArray) words = upd_delta_test_random(rand, 4096);
+	GByteArray *array = g_byte_array_sized_new(len);
+	while (array->len < len) {
+		guint kind = g_rand_int_range(rand, 0, 4);
+		if (kind == 0) {
+			guint8 opcode[5] = {0xe8};
+			guint32 address = g_rand_int(rand);
+			memcpy(opcode + 1, &address, 4);
+			g_byte_array_append(array, opcode, 5);
+		} else {
+			guint start = g_rand_int_range(rand, 0, 4000);
+			g_byte_array_append(array, words->data + start,
+					    g_rand_int_range(rand, 2, 96));
+		}
+	}
+	g_byte_array_set_size(array, len);
+	return array;
+}
+
+/* the target of a new release: bytes changed, inserted, deleted, blocks
+ * moved, a few addresses shifted, and data appended */
+static GByteArray *
+upd_delta_test_edit(GRand *rand, const GByteArray *base, guint edits)
+{
+	GByteArray *target = g_byte_array_new();
+	gsize pos = 0;
+	gsize step = base->len / (edits + 1) + 1;
+
+	while (pos < base->len) {
+		gsize len = MIN(step, base->len - pos);
+		gsize start = target->len;
+		g_byte_array_append(target, base->data + pos, len);
+		pos += len;
+		switch (g_rand_int_range(rand, 0, 5)) {
+		case 0: /* changed bytes */
+			for (guint i = 0; i < 8 && start + i * 7 < target->len; i++)
+				target->data[start + i * 7] ^= 0x5a;
+			break;
+		case 1: { /* inserted */
+			g_autoptr(GByteArray) insert =
+				upd_delta_test_random(rand, g_rand_int_range(rand, 1, 300));
+			g_byte_array_append(target, insert->data, insert->len);
+			break;
+		}
+		case 2: /* deleted */
+			pos += MIN((gsize)g_rand_int_range(rand, 1, 500), base->len - pos);
+			break;
+		case 3: { /* a block from elsewhere (moved code) */
+			gsize from = g_rand_int_range(rand, 0, MAX(base->len, 1));
+			gsize block =
+				MIN((gsize)g_rand_int_range(rand, 16, 4096), base->len - from);
+			g_byte_array_append(target, base->data + from, block);
+			break;
+		}
+		default: /* shifted addresses */
+			for (gsize i = start; i + 5 <= target->len; i += 61) {
+				guint32 value;
+				memcpy(&value, target->data + i + 1, 4);
+				value += 0x1a0;
+				memcpy(target->data + i + 1, &value, 4);
+			}
+			break;
+		}
+	}
+	{
+		g_autoptr(GByteArray) tail = upd_delta_test_random(rand, 1000);
+		g_byte_array_append(target, tail->data, tail->len);
+	}
+	return target;
+}
+
+/* ---------------------------------------------------------------------- */
+/* running */
+
+static gchar *
+upd_delta_test_write(const gchar *name, const guint8 *data, gsize len)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *path = g_build_filename(upd_test_get_tmpdir(), name, NULL);
+	g_assert_true(g_file_set_contents(path, (const gchar *)data, len, &error));
+	g_assert_no_error(error);
+	return path;
+}
+
+/* applies @delta to @base; on success returns the output and checks that
+ * the digest is the output's, on failure returns NULL with @error set. The
+ * output is never longer than @target_size. */
+static GBytes *
+upd_delta_test_apply(const UpdDeltaTestFormat *format,
+		     const gchar *base_path,
+		     const guint8 *delta,
+		     gsize delta_len,
+		     guint64 target_size,
+		     GError **error)
+{
+	g_autofree gchar *delta_path = upd_delta_test_write("delta", delta, delta_len);
+	g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
+	g_autoptr(GBytes) result = NULL;
+	guint8 digest[UPD_SHA256_LEN];
+	guint8 expected[UPD_SHA256_LEN];
+	gboolean ok;
+
+	ok = upd_delta_apply(format->format, base_path, delta_path, out, target_size, digest, NULL,
+			     error);
+	g_assert_true(g_output_stream_close(out, NULL, NULL));
+	result = g_memory_output_stream_steal_as_bytes(G_MEMORY_OUTPUT_STREAM(out));
+	g_assert_cmpuint(g_bytes_get_size(result), <=, target_size);
+	if (!ok)
+		return NULL;
+	g_assert_cmpuint(g_bytes_get_size(result), ==, target_size);
+	upd_sha256_data(g_bytes_get_data(result, NULL), g_bytes_get_size(result), expected);
+	g_assert_cmpmem(digest, UPD_SHA256_LEN, expected, UPD_SHA256_LEN);
+	return g_steal_pointer(&result);
+}
+
+/* encodes and applies; returns the delta's size */
+static gsize
+upd_delta_test_roundtrip_level(const UpdDeltaTestFormat *format,
+			       const GByteArray *base,
+			       const GByteArray *target,
+			       gint level)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) base_bytes = g_bytes_new(base->data, base->len);
+	g_autoptr(GBytes) target_bytes = g_bytes_new(target->data, target->len);
+	g_autoptr(GBytes) delta = NULL;
+	g_autoptr(GBytes) result = NULL;
+	g_autofree gchar *base_path = upd_delta_test_write("base", base->data, base->len);
+	gint64 start = g_get_monotonic_time();
+
+	delta = upd_delta_encode(format->format, base_bytes, target_bytes, level, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(delta);
+	g_test_message("%s: %u -> %u bytes: delta of %" G_GSIZE_FORMAT " bytes in %.2f s",
+		       format->name, base->len, target->len, g_bytes_get_size(delta),
+		       (g_get_monotonic_time() - start) / 1e6);
+	result = upd_delta_test_apply(format, base_path, g_bytes_get_data(delta, NULL),
+				      g_bytes_get_size(delta), target->len, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(result);
+	g_assert_true(g_bytes_equal(result, target_bytes));
+	return g_bytes_get_size(delta);
+}
+
+static gsize
+upd_delta_test_roundtrip(const UpdDeltaTestFormat *format,
+			 const GByteArray *base,
+			 const GByteArray *target)
+{
+	return upd_delta_test_roundtrip_level(format, base, target, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* tests */
+
+static void
+upd_delta_test_extension(void)
+{
+	g_assert_cmpstr(upd_delta_format_to_extension(UPD_DELTA_FORMAT_ZSTD_PATCH), ==, "zpatch");
+	g_assert_cmpstr(upd_delta_format_to_extension(UPD_DELTA_FORMAT_UPDIFF), ==, "updiff");
+	g_assert_null(upd_delta_format_to_extension(0));
+	g_assert_null(upd_delta_format_to_extension(3));
+}
+
+static void
+upd_delta_test_memory(void)
+{
+	guint64 mib = 1024 * 1024;
+	/* suffix array, streams and output: at least 4x the base plus the target */
+	g_assert_cmpuint(upd_delta_encode_memory(UPD_DELTA_FORMAT_UPDIFF, 64 * mib, 64 * mib), >=,
+			 5 * 64 * mib);
+	g_assert_cmpuint(upd_delta_encode_memory(UPD_DELTA_FORMAT_UPDIFF, 64 * mib, 64 * mib), <,
+			 12 * 64 * mib);
+	/* a zstd context with a window over both files, and the output */
+	g_assert_cmpuint(upd_delta_encode_memory(UPD_DELTA_FORMAT_ZSTD_PATCH, 64 * mib, 64 * mib),
+			 >=, 64 * mib);
+	g_assert_cmpuint(upd_delta_encode_memory(UPD_DELTA_FORMAT_ZSTD_PATCH, 64 * mib, 64 * mib),
+			 <, 2048 * mib);
+	g_assert_cmpuint(upd_delta_encode_memory(UPD_DELTA_FORMAT_UPDIFF, 0, 0), >, 0);
+	g_assert_cmpuint(upd_delta_encode_memory(0, 1, 1), ==, 0);
+}
+
+static void
+upd_delta_test_edits(gconstpointer data)
+{
+	const UpdDeltaTestFormat *format = data;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(42);
+	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 1024 * 1024);
+	g_autoptr(GByteArray) target = upd_delta_test_edit(rand, base, 40);
+	g_autoptr(GByteArray) small_edit = g_byte_array_new();
+	gsize size;
+
+	size = upd_delta_test_roundtrip(format, base, target);
+	g_assert_cmpuint(size, <, target->len / 10);
+
+	/* one changed byte and a few appended: tiny */
+	g_byte_array_append(small_edit, base->data, base->len);
+	small_edit->data[small_edit->len / 2] ^= 1;
+	g_byte_array_append(small_edit, (const guint8 *)"appended", 8);
+	size = upd_delta_test_roundtrip(format, base, small_edit);
+	g_assert_cmpuint(size, <, small_edit->len / 1000);
+
+	/* edits of random (incompressible) data */
+	{
+		g_autoptr(GByteArray) random_base = upd_delta_test_random(rand, 512 * 1024);
+		g_autoptr(GByteArray) random_target = upd_delta_test_edit(rand, random_base, 20);
+		size = upd_delta_test_roundtrip(format, random_base, random_target);
+		g_assert_cmpuint(size, <, random_target->len / 10);
+	}
+}
+
+static void
+upd_delta_test_edge_cases(gconstpointer data)
+{
+	const UpdDeltaTestFormat *format = data;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(7);
+	g_autoptr(GByteArray) empty = g_byte_array_new();
+	g_autoptr(GByteArray) one = g_byte_array_new();
+	g_autoptr(GByteArray) base = upd_delta_test_random(rand, 100 * 1000);
+	g_autoptr(GByteArray) other = upd_delta_test_random(rand, 80 * 1000);
+	g_autoptr(GByteArray) zeros = g_byte_array_new();
+	g_autoptr(GByteArray) zeros_edited = g_byte_array_new();
+	gsize size;
+
+	g_byte_array_append(one, (const guint8 *)"x", 1);
+	g_byte_array_set_size(zeros, 300 * 1000);
+	memset(zeros->data, 0, zeros->len);
+	g_byte_array_append(zeros_edited, zeros->data, zeros->len);
+	zeros_edited->data[1000] = 1;
+	zeros_edited->data[zeros_edited->len - 1] = 2;
+
+	upd_delta_test_roundtrip(format, empty, empty);
+	upd_delta_test_roundtrip(format, empty, base);
+	upd_delta_test_roundtrip(format, base, empty);
+	upd_delta_test_roundtrip(format, one, one);
+	upd_delta_test_roundtrip(format, one, base);
+	upd_delta_test_roundtrip(format, base, one);
+	/* identical files: next to nothing */
+	size = upd_delta_test_roundtrip(format, base, base);
+	g_assert_cmpuint(size, <, 200);
+	/* nothing in common: about the size of the target */
+	size = upd_delta_test_roundtrip(format, base, other);
+	g_assert_cmpuint(size, <, other->len + other->len / 50 + 200);
+	/* long runs */
+	upd_delta_test_roundtrip(format, zeros, zeros_edited);
+	upd_delta_test_roundtrip(format, zeros_edited, zeros);
+	upd_delta_test_roundtrip(format, base, zeros);
+}
+
+static void
+upd_delta_test_large(gconstpointer data)
+{
+	const UpdDeltaTestFormat *format = data;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(32);
+	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 32 * 1024 * 1024);
+	g_autoptr(GByteArray) target = upd_delta_test_edit(rand, base, 500);
+	/* zstd's level 19 over a 64 MiB window takes a minute on a busy
+	 * machine; what is tested here does not depend on the level */
+	gint level = format->format == UPD_DELTA_FORMAT_ZSTD_PATCH ? 9 : 0;
+	gsize size = upd_delta_test_roundtrip_level(format, base, target, level);
+	g_assert_cmpuint(size, <, target->len / 20);
+}
+
+static void
+upd_delta_test_arguments(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bytes = g_bytes_new_static("abc", 3);
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
+	g_autofree gchar *base_path = upd_delta_test_write("base", (const guint8 *)"abc", 3);
+	g_autofree gchar *missing = g_build_filename(upd_test_get_tmpdir(), "missing", NULL);
+	g_autoptr(GBytes) delta = NULL;
+	guint8 digest[UPD_SHA256_LEN];
+
+	delta = upd_delta_encode(7, bytes, bytes, 0, NULL, &error);
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT);
+	g_assert_null(delta);
+	g_clear_error(&error);
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_UPDIFF, bytes, bytes, 23, NULL, &error);
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+
+	g_cancellable_cancel(cancellable);
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_UPDIFF, bytes, bytes, 0, cancellable, &error);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+	g_clear_error(&error);
+
+	g_assert_false(upd_delta_apply(UPD_DELTA_FORMAT_UPDIFF, base_path, missing, out, 3, digest,
+				       NULL, &error));
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_NOT_FOUND);
+	g_assert_nonnull(strstr(error->message, missing));
+	g_clear_error(&error);
+	g_assert_false(upd_delta_apply(UPD_DELTA_FORMAT_UPDIFF, missing, base_path, out, 3, digest,
+				       NULL, &error));
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_false(upd_delta_apply(9, base_path, base_path, out, 3, digest, NULL, &error));
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT);
+}
+
+/* ---------------------------------------------------------------------- */
+/* hostile deltas */
+
+/* applies a broken delta: either a clean UPD_ERROR_INVALID_DATA naming the
+ * delta file, or (for bytes whose change no format can see) a result that is
+ * not the target */
+static void
+upd_delta_test_expect_broken(const UpdDeltaTestFormat *format,
+			     const gchar *base_path,
+			     const guint8 *delta,
+			     gsize delta_len,
+			     guint64 target_size,
+			     GBytes *target,
+			     gboolean must_fail)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) result =
+		upd_delta_test_apply(format, base_path, delta, delta_len, target_size, &error);
+
+	if (result != NULL) {
+		g_assert_false(must_fail);
+		g_assert_false(g_bytes_equal(result, target));
+		return;
+	}
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "delta"));
+	g_test_message("%s", error->message);
+}
+
+static void
+upd_delta_test_corrupt_common(const UpdDeltaTestFormat *format,
+			      const gchar *base_path,
+			      GBytes *delta,
+			      GBytes *target)
+{
+	gsize len = g_bytes_get_size(delta);
+	gsize target_size = g_bytes_get_size(target);
+	g_autofree guint8 *copy = g_memdup2(g_bytes_get_data(delta, NULL), len);
+	g_autofree guint8 *longer = g_malloc(len + 16);
+
+	/* truncated anywhere */
+	for (gsize cut = 0; cut < len; cut += MAX(len / 97, 1))
+		upd_delta_test_expect_broken(format, base_path, copy, cut, target_size, target,
+					     TRUE);
+	upd_delta_test_expect_broken(format, base_path, copy, len - 1, target_size, target, TRUE);
+	/* trailing garbage */
+	memcpy(longer, copy, len);
+	memset(longer + len, 0x28, 16);
+	upd_delta_test_expect_broken(format, base_path, longer, len + 16, target_size, target,
+				     TRUE);
+	/* the wrong target size, either way */
+	upd_delta_test_expect_broken(format, base_path, copy, len, target_size + 1, target, TRUE);
+	if (target_size > 0)
+		upd_delta_test_expect_broken(format, base_path, copy, len, target_size - 1, target,
+					     TRUE);
+	upd_delta_test_expect_broken(format, base_path, copy, len, 0, target, TRUE);
+	/* flipped bytes all over */
+	for (gsize i = 0; i < len; i += MAX(len / 211, 1)) {
+		copy[i] ^= 0x41;
+		upd_delta_test_expect_broken(format, base_path, copy, len, target_size, target,
+					     FALSE);
+		copy[i] ^= 0x41;
+	}
+}
+
+static void
+upd_delta_test_corrupt_zpatch(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(3);
+	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 200 * 1000);
+	g_autoptr(GByteArray) edited = upd_delta_test_edit(rand, base, 10);
+	g_autoptr(GBytes) base_bytes = g_bytes_new(base->data, base->len);
+	g_autoptr(GBytes) target = g_bytes_new(edited->data, edited->len);
+	g_autoptr(GBytes) delta = NULL;
+	g_autofree gchar *base_path = upd_delta_test_write("base", base->data, base->len);
+	g_autofree guint8 *plain = NULL;
+	gsize plain_len;
+
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_ZSTD_PATCH, base_bytes, target, 0, NULL, &error);
+	g_assert_no_error(error);
+	upd_delta_test_corrupt_common(&zpatch, base_path, delta, target);
+
+	/* not zstd at all */
+	upd_delta_test_expect_broken(&zpatch, base_path, (const guint8 *)"UPDIFF01", 8, edited->len,
+				     target, TRUE);
+	/* a zstd frame without its content size */
+	plain = g_malloc(ZSTD_compressBound(edited->len));
+	{
+		ZSTD_CCtx *cctx = ZSTD_createCCtx();
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0);
+		ZSTD_CCtx_setPledgedSrcSize(cctx, ZSTD_CONTENTSIZE_UNKNOWN);
+		plain_len = ZSTD_compress2(cctx, plain, ZSTD_compressBound(edited->len),
+					   edited->data, edited->len);
+		g_assert_false(ZSTD_isError(plain_len));
+		ZSTD_freeCCtx(cctx);
+	}
+	/* zstd writes the size of a one-shot frame anyway; then it is a
+	 * valid zstd patch with an empty prefix, which must work */
+	if (ZSTD_getFrameContentSize(plain, plain_len) == ZSTD_CONTENTSIZE_UNKNOWN) {
+		upd_delta_test_expect_broken(&zpatch, base_path, plain, plain_len, edited->len,
+					     target, TRUE);
+	}
+	/* two frames, the second one extra */
+	{
+		gsize len = g_bytes_get_size(delta);
+		g_autofree guint8 *twice = g_malloc(2 * len);
+		memcpy(twice, g_bytes_get_data(delta, NULL), len);
+		memcpy(twice + len, g_bytes_get_data(delta, NULL), len);
+		upd_delta_test_expect_broken(&zpatch, base_path, twice, 2 * len, edited->len,
+					     target, TRUE);
+	}
+}
+
+/* an UPDIFF delta made by hand, for what the encoder never writes */
+typedef struct {
+	GByteArray *streams[4]; /* control, zero runs, difference, extra */
+} UpdDeltaTestUpdiff;
+
+static void
+upd_delta_test_varint(GByteArray *array, guint64 value)
+{
+	do {
+		guint8 byte = value & 0x7f;
+		value >>= 7;
+		if (value != 0)
+			byte |= 0x80;
+		g_byte_array_append(array, &byte, 1);
+	} while (value != 0);
+}
+
+static void
+upd_delta_test_entry(UpdDeltaTestUpdiff *self, gint64 seek, guint64 add, guint64 copy)
+{
+	upd_delta_test_varint(self->streams[0], ((guint64)seek << 1) ^ (guint64)(seek >> 63));
+	upd_delta_test_varint(self->streams[0], add);
+	upd_delta_test_varint(self->streams[0], copy);
+}
+
+static GBytes *
+upd_delta_test_updiff_build(UpdDeltaTestUpdiff *self, guint64 target_size)
+{
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	guint64 value = GUINT64_TO_LE(target_size);
+
+	g_byte_array_append(out, (const guint8 *)"UPDIFF01", 8);
+	g_byte_array_append(out, (const guint8 *)&value, 8);
+	g_byte_array_set_size(out, 48);
+	for (guint i = 0; i < 4; i++) {
+		gsize bound = ZSTD_compressBound(self->streams[i]->len);
+		gsize start = out->len;
+		gsize len;
+		g_byte_array_set_size(out, start + bound);
+		len = ZSTD_compress(out->data + start, bound, self->streams[i]->data,
+				    self->streams[i]->len, 3);
+		g_assert_false(ZSTD_isError(len));
+		g_byte_array_set_size(out, start + len);
+		value = GUINT64_TO_LE(len);
+		memcpy(out->data + 16 + 8 * i, &value, 8);
+	}
+	return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+}
+
+static void
+upd_delta_test_updiff_reset(UpdDeltaTestUpdiff *self)
+{
+	for (guint i = 0; i < 4; i++) {
+		if (self->streams[i] != NULL)
+			g_byte_array_unref(self->streams[i]);
+		self->streams[i] = g_byte_array_new();
+	}
+}
+
+static void
+upd_delta_test_updiff_clear(UpdDeltaTestUpdiff *self)
+{
+	for (guint i = 0; i < 4; i++)
+		g_clear_pointer(&self->streams[i], g_byte_array_unref);
+}
+
+/* expects the hand-made delta to fail with a message containing @what */
+static void
+upd_delta_test_updiff_expect(UpdDeltaTestUpdiff *self,
+			     const gchar *base_path,
+			     guint64 target_size,
+			     const gchar *what)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) delta = upd_delta_test_updiff_build(self, target_size);
+	g_autoptr(GBytes) result =
+		upd_delta_test_apply(&updiff, base_path, g_bytes_get_data(delta, NULL),
+				     g_bytes_get_size(delta), target_size, &error);
+	g_assert_null(result);
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA);
+	g_test_message("%s (expected: %s)", error->message, what);
+	g_assert_nonnull(strstr(error->message, what));
+	upd_delta_test_updiff_reset(self);
+}
+
+static void
+upd_delta_test_corrupt_updiff(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(5);
+	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 200 * 1000);
+	g_autoptr(GByteArray) edited = upd_delta_test_edit(rand, base, 10);
+	g_autoptr(GBytes) base_bytes = g_bytes_new(base->data, base->len);
+	g_autoptr(GBytes) target = g_bytes_new(edited->data, edited->len);
+	g_autoptr(GBytes) delta = NULL;
+	g_autoptr(GBytes) result = NULL;
+	g_autofree gchar *base_path = upd_delta_test_write("base", base->data, base->len);
+	g_autofree gchar *small_base_path = NULL;
+	g_autofree guint8 *copy = NULL;
+	UpdDeltaTestUpdiff hand = {{NULL}};
+	gsize len;
+	gsize offset = 48;
+
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_UPDIFF, base_bytes, target, 0, NULL, &error);
+	g_assert_no_error(error);
+	upd_delta_test_corrupt_common(&updiff, base_path, delta, target);
+
+	/* a flipped byte in the middle of each stream; the wrong magic */
+	len = g_bytes_get_size(delta);
+	copy = g_memdup2(g_bytes_get_data(delta, NULL), len);
+	for (guint i = 0; i < 4; i++) {
+		guint64 stream_len;
+		memcpy(&stream_len, copy + 16 + 8 * i, 8);
+		stream_len = GUINT64_FROM_LE(stream_len);
+		g_assert_cmpuint(stream_len, >, 0);
+		for (gsize at = offset; at < offset + stream_len; at += MAX(stream_len / 13, 1)) {
+			copy[at] ^= 0xff;
+			upd_delta_test_expect_broken(&updiff, base_path, copy, len, edited->len,
+						     target, FALSE);
+			copy[at] ^= 0xff;
+		}
+		offset += stream_len;
+	}
+	g_assert_cmpuint(offset, ==, len);
+	copy[7] = '2';
+	upd_delta_test_expect_broken(&updiff, base_path, copy, len, edited->len, target, TRUE);
+	copy[7] = '1';
+	/* a header that claims more than the file holds */
+	copy[16] += 1;
+	upd_delta_test_expect_broken(&updiff, base_path, copy, len, edited->len, target, TRUE);
+	copy[16] -= 1;
+	result = upd_delta_test_apply(&updiff, base_path, copy, len, edited->len, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_bytes_equal(result, target));
+
+	/* hand-made deltas against a 1000-byte base */
+	small_base_path = upd_delta_test_write("small-base", base->data, 1000);
+	upd_delta_test_updiff_reset(&hand);
+
+	/* the reference: a valid one (10 bytes from base[990..], 5 extra) */
+	upd_delta_test_entry(&hand, 990, 10, 5);
+	upd_delta_test_varint(hand.streams[1], 10);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+	{
+		g_autoptr(GBytes) valid = upd_delta_test_updiff_build(&hand, 15);
+		g_autoptr(GBytes) output = upd_delta_test_apply(
+			&updiff, small_base_path, g_bytes_get_data(valid, NULL),
+			g_bytes_get_size(valid), 15, &error);
+		g_assert_no_error(error);
+		g_assert_cmpmem(g_bytes_get_data(output, NULL), 10, base->data + 990, 10);
+		g_assert_cmpmem((const guint8 *)g_bytes_get_data(output, NULL) + 10, 5, "12345", 5);
+		upd_delta_test_updiff_reset(&hand);
+	}
+
+	/* seeking past either end of the base */
+	upd_delta_test_entry(&hand, 1001, 0, 1);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"1", 1);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 1, "seeks outside the base");
+	upd_delta_test_entry(&hand, -1, 1, 0);
+	upd_delta_test_varint(hand.streams[1], 1);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 1, "seeks outside the base");
+	upd_delta_test_entry(&hand, G_MININT64, 1, 0);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 1, "seeks outside the base");
+	upd_delta_test_entry(&hand, G_MAXINT64, 1, 0);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 1, "seeks outside the base");
+	/* reading past its end */
+	upd_delta_test_entry(&hand, 995, 10, 0);
+	upd_delta_test_varint(hand.streams[1], 10);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "reads outside the base");
+	/* writing more than the target size */
+	upd_delta_test_entry(&hand, 0, 10, 0);
+	upd_delta_test_varint(hand.streams[1], 10);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 9, "beyond the target size");
+	upd_delta_test_entry(&hand, 0, 0, G_MAXUINT64);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 9, "beyond the target size");
+	/* an entry that makes nothing */
+	upd_delta_test_entry(&hand, 0, 0, 0);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 9, "empty");
+	/* a control stream that ends early, or holds more */
+	upd_delta_test_entry(&hand, 0, 0, 5);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 6,
+				     "ends before the target is complete");
+	upd_delta_test_entry(&hand, 0, 0, 5);
+	upd_delta_test_entry(&hand, 0, 0, 1);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"123456", 6);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 5, "holds");
+	/* a varint that overflows */
+	g_byte_array_append(hand.streams[0],
+			    (const guint8 *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 10);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 5, "malformed");
+	/* extra bytes missing, or left over */
+	upd_delta_test_entry(&hand, 0, 0, 5);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"1234", 4);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 5, "ends before");
+	upd_delta_test_entry(&hand, 0, 0, 5);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"123456", 6);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 5, "holds");
+	/* zero runs that do not match the difference bytes */
+	upd_delta_test_entry(&hand, 0, 10, 0);
+	upd_delta_test_varint(hand.streams[1], 20);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "malformed");
+	upd_delta_test_entry(&hand, 0, 10, 0);
+	upd_delta_test_varint(hand.streams[1], 5);
+	upd_delta_test_varint(hand.streams[1], 0);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"\x01\x00", 2);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "malformed");
+	upd_delta_test_entry(&hand, 0, 10, 0);
+	upd_delta_test_varint(hand.streams[1], 5);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"\x00", 1);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "malformed");
+	upd_delta_test_entry(&hand, 0, 10, 0);
+	upd_delta_test_varint(hand.streams[1], 10);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "difference stream");
+	upd_delta_test_entry(&hand, 0, 10, 0);
+	upd_delta_test_varint(hand.streams[1], 10);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"\x05\x00", 2);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "malformed");
+	upd_delta_test_entry(&hand, 0, 10, 0);
+	upd_delta_test_varint(hand.streams[1], 10);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"\x00\x00", 2);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "holds more than");
+	/* a stream that claims to hold more than any target this size needs */
+	g_byte_array_set_size(hand.streams[3], 100);
+	upd_delta_test_entry(&hand, 0, 0, 10);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "more than a target");
+
+	upd_delta_test_updiff_clear(&hand);
+}
+
+int
+main(int argc, char **argv)
+{
+	const UpdDeltaTestFormat *formats[] = {&zpatch, &updiff};
+
+	upd_test_init(&argc, &argv);
+	g_test_add_func("/libupdater/delta/extension", upd_delta_test_extension);
+	g_test_add_func("/libupdater/delta/memory", upd_delta_test_memory);
+	g_test_add_func("/libupdater/delta/arguments", upd_delta_test_arguments);
+	for (guint i = 0; i < G_N_ELEMENTS(formats); i++) {
+		g_autofree gchar *edits =
+			g_strdup_printf("/libupdater/delta/%s/edits", formats[i]->name);
+		g_autofree gchar *edge =
+			g_strdup_printf("/libupdater/delta/%s/edge-cases", formats[i]->name);
+		g_autofree gchar *large =
+			g_strdup_printf("/libupdater/delta/%s/large", formats[i]->name);
+		g_test_add_data_func(edits, formats[i], upd_delta_test_edits);
+		g_test_add_data_func(edge, formats[i], upd_delta_test_edge_cases);
+		g_test_add_data_func(large, formats[i], upd_delta_test_large);
+	}
+	g_test_add_func("/libupdater/delta/zpatch/corrupt", upd_delta_test_corrupt_zpatch);
+	g_test_add_func("/libupdater/delta/updiff/corrupt", upd_delta_test_corrupt_updiff);
+	return g_test_run();
+}
