@@ -45,7 +45,7 @@ upd_delta_encode_memory(UpdDeltaFormat format, guint64 base_size, guint64 target
 
 /* makes a delta from @base to @target (blocking; run it in a thread). @level
  * is the zstd level of the compressed streams (1..22; 0 for the default:
- * 19, or 3 for a ZSTD_PATCH target over 16 MiB, where 19 is slower than
+ * 19, or 3 for a ZSTD_PATCH target over 4 MiB, where 19 is slower than
  * UPDIFF for a bigger delta). Returns the delta object's bytes. */
 GBytes *
 upd_delta_encode(UpdDeltaFormat format,
