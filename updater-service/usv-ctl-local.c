@@ -308,13 +308,20 @@ usv_ctl_local_download(UsvCtlOptions *opts, GCancellable *cancellable)
 	return UPT_EXIT_OK;
 }
 
-/* finishes an install or rollback a crash interrupted, before anything else */
+/* the configuration of --config and its transaction, after finishing an
+ * install or rollback a crash interrupted, before anything else */
 static UpdTransaction *
-usv_ctl_transaction(UpdAppConfig *config, GError **error)
+usv_ctl_transaction(UsvCtlOptions *opts, UpdAppConfig **config, GError **error)
 {
-	g_autoptr(UpdTransaction) transaction = upd_transaction_new(config);
+	g_autoptr(UpdAppConfig) loaded = usv_ctl_local_load_config(opts, error);
+	g_autoptr(UpdTransaction) transaction = NULL;
+
+	if (loaded == NULL)
+		return NULL;
+	transaction = upd_transaction_new(loaded);
 	if (!upd_transaction_recover(transaction, NULL, error))
 		return NULL;
+	*config = g_steal_pointer(&loaded);
 	return g_steal_pointer(&transaction);
 }
 
@@ -348,10 +355,7 @@ usv_ctl_local_install(UsvCtlOptions *opts, GCancellable *cancellable)
 	UpdRelease *release;
 	UpdInstallFlags flags = UPD_INSTALL_FLAGS_NONE;
 
-	config = usv_ctl_local_load_config(opts, &error);
-	if (config == NULL)
-		return upt_cli_fail(g_steal_pointer(&error));
-	transaction = usv_ctl_transaction(config, &error);
+	transaction = usv_ctl_transaction(opts, &config, &error);
 	if (transaction == NULL)
 		return upt_cli_fail(g_steal_pointer(&error));
 	client = upd_client_new(config);
@@ -446,10 +450,7 @@ usv_ctl_local_rollback(UsvCtlOptions *opts, GCancellable *cancellable)
 	g_autofree gchar *from = NULL;
 	g_autofree gchar *to = NULL;
 
-	config = usv_ctl_local_load_config(opts, &error);
-	if (config == NULL)
-		return upt_cli_fail(g_steal_pointer(&error));
-	transaction = usv_ctl_transaction(config, &error);
+	transaction = usv_ctl_transaction(opts, &config, &error);
 	if (transaction == NULL)
 		return upt_cli_fail(g_steal_pointer(&error));
 	from = upd_transaction_get_current_version(transaction);
@@ -481,10 +482,7 @@ usv_ctl_local_history(UsvCtlOptions *opts, GCancellable *cancellable)
 	g_autoptr(UpdTransaction) transaction = NULL;
 	g_autoptr(GVariant) history = NULL;
 
-	config = usv_ctl_local_load_config(opts, &error);
-	if (config == NULL)
-		return upt_cli_fail(g_steal_pointer(&error));
-	transaction = usv_ctl_transaction(config, &error);
+	transaction = usv_ctl_transaction(opts, &config, &error);
 	if (transaction == NULL)
 		return upt_cli_fail(g_steal_pointer(&error));
 	history = upd_transaction_get_history(transaction, &error);
@@ -507,10 +505,7 @@ usv_ctl_local_status(UsvCtlOptions *opts, GCancellable *cancellable)
 	g_autofree gchar *versions_str = NULL;
 	g_autofree gchar *skipped_str = NULL;
 
-	config = usv_ctl_local_load_config(opts, &error);
-	if (config == NULL)
-		return upt_cli_fail(g_steal_pointer(&error));
-	transaction = usv_ctl_transaction(config, &error);
+	transaction = usv_ctl_transaction(opts, &config, &error);
 	if (transaction == NULL)
 		return upt_cli_fail(g_steal_pointer(&error));
 	current = upd_transaction_get_current_version(transaction);
