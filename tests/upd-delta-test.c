@@ -458,6 +458,7 @@ upd_delta_test_corrupt_zpatch(void)
 /* an UPDIFF delta made by hand, for what the encoder never writes */
 typedef struct {
 	GByteArray *streams[4]; /* control, zero runs, difference, extra */
+	const gchar *magic;	/* NULL for "UPDIFF01" */
 } UpdDeltaTestUpdiff;
 
 static void
@@ -486,7 +487,8 @@ upd_delta_test_updiff_build(UpdDeltaTestUpdiff *self, guint64 target_size)
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	guint64 value = GUINT64_TO_LE(target_size);
 
-	g_byte_array_append(out, (const guint8 *)"UPDIFF01", 8);
+	g_byte_array_append(out, (const guint8 *)(self->magic != NULL ? self->magic : "UPDIFF01"),
+			    8);
 	g_byte_array_append(out, (const guint8 *)&value, 8);
 	g_byte_array_set_size(out, 48);
 	for (guint i = 0; i < 4; i++) {
@@ -689,6 +691,130 @@ upd_delta_test_corrupt_updiff(void)
 	upd_delta_test_updiff_clear(&hand);
 }
 
+/* bit @i of @data, least significant bit of a byte first (LLVM's order) */
+static guint
+upd_delta_test_get_bit(const GByteArray *data, gsize i)
+{
+	return (data->data[i / 8] >> (i % 8)) & 1;
+}
+
+static void
+upd_delta_test_put_bit(GByteArray *data, gsize *n_bits, guint bit)
+{
+	if (*n_bits % 8 == 0)
+		g_byte_array_append(data, (const guint8 *)"", 1);
+	data->data[*n_bits / 8] |= (guint8)(bit << (*n_bits % 8));
+	(*n_bits)++;
+}
+
+/* a release of a bitstream: @base's bits with a few runs of bits inserted
+ * and deleted, none a multiple of 8, so that what follows each edit is
+ * shifted by a few bits, as in LLVM bitcode that was built again */
+static GByteArray *
+upd_delta_test_bit_edit(GRand *rand, const GByteArray *base, guint edits)
+{
+	GByteArray *target = g_byte_array_new();
+	gsize total = (gsize)base->len * 8;
+	gsize step = total / (edits + 1);
+	gsize n_bits = 0;
+
+	/* the magic stays */
+	for (gsize i = 0; i < 32; i++)
+		upd_delta_test_put_bit(target, &n_bits, upd_delta_test_get_bit(base, i));
+	for (gsize i = 32; i < total; i++) {
+		if (i % step == 0) {
+			guint n = g_rand_int_range(rand, 1, 64);
+			if (n % 8 == 0)
+				n++;
+			if (g_rand_boolean(rand)) {
+				for (guint j = 0; j < n; j++)
+					upd_delta_test_put_bit(target, &n_bits,
+							       g_rand_int_range(rand, 0, 2));
+			} else {
+				i += n;
+				if (i >= total)
+					break;
+			}
+		}
+		upd_delta_test_put_bit(target, &n_bits, upd_delta_test_get_bit(base, i));
+	}
+	return target;
+}
+
+/* LLVM bitcode: edits shift the rest of the stream by bits, and the delta
+ * against the bit-shifted view of the base ("UPDIFFB1") is far smaller
+ * than the plain one */
+static void
+upd_delta_test_bitstream(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(11);
+	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 300 * 1000);
+	g_autoptr(GByteArray) target = NULL;
+	g_autoptr(GByteArray) plain_base = NULL;
+	g_autoptr(GByteArray) plain_target = NULL;
+	g_autoptr(GBytes) base_bytes = NULL;
+	g_autoptr(GBytes) target_bytes = NULL;
+	g_autoptr(GBytes) delta = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *small_base_path = NULL;
+	UpdDeltaTestUpdiff hand = {{NULL}, "UPDIFFB1"};
+	gsize shifted;
+	gsize plain;
+
+	memcpy(base->data, "BC\xc0\xde", 4);
+	target = upd_delta_test_bit_edit(rand, base, 12);
+	base_bytes = g_bytes_new(base->data, base->len);
+	target_bytes = g_bytes_new(target->data, target->len);
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_UPDIFF, base_bytes, target_bytes, 0, NULL,
+				 &error);
+	g_assert_no_error(error);
+	g_assert_cmpmem(g_bytes_get_data(delta, NULL), 8, "UPDIFFB1", 8);
+	shifted = upd_delta_test_roundtrip(&updiff, base, target);
+	g_assert_cmpuint(shifted, ==, g_bytes_get_size(delta));
+
+	/* the same bytes without the magic are no bitcode: the plain form */
+	plain_base = g_byte_array_new();
+	g_byte_array_append(plain_base, base->data, base->len);
+	plain_target = g_byte_array_new();
+	g_byte_array_append(plain_target, target->data, target->len);
+	plain_base->data[0] = plain_target->data[0] = 'X';
+	plain = upd_delta_test_roundtrip(&updiff, plain_base, plain_target);
+	g_test_message("bitstream of %u bytes, 12 edits: %" G_GSIZE_FORMAT
+		       " bytes against the bit-shifted view, %" G_GSIZE_FORMAT " plain",
+		       base->len, shifted, plain);
+	g_assert_cmpuint(shifted * 4, <, plain);
+
+	/* the magic of the wrapper counts too */
+	memcpy(base->data, "\xde\xc0\x17\x0b", 4);
+	memcpy(target->data, "\xde\xc0\x17\x0b", 4);
+	g_assert_cmpuint(upd_delta_test_roundtrip(&updiff, base, target), ==, shifted);
+
+	/* hand-made: copy 3 of the view of "\x81\x42" is "\x08\x14" */
+	small_base_path = upd_delta_test_write("small-base", (const guint8 *)"\x81\x42", 2);
+	upd_delta_test_updiff_reset(&hand);
+	upd_delta_test_entry(&hand, 6, 2, 0);
+	upd_delta_test_varint(hand.streams[1], 2);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
+	{
+		g_autoptr(GBytes) valid = upd_delta_test_updiff_build(&hand, 2);
+		g_autoptr(GBytes) output = upd_delta_test_apply(
+			&updiff, small_base_path, g_bytes_get_data(valid, NULL),
+			g_bytes_get_size(valid), 2, &error);
+		g_assert_no_error(error);
+		g_assert_cmpmem(g_bytes_get_data(output, NULL), 2, "\x08\x14", 2);
+		upd_delta_test_updiff_reset(&hand);
+	}
+	/* the view ends after 8 copies: 16 bytes */
+	upd_delta_test_entry(&hand, 15, 2, 0);
+	upd_delta_test_varint(hand.streams[1], 2);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 2, "reads outside the base (16 bytes)");
+	upd_delta_test_entry(&hand, 17, 0, 1);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"1", 1);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 1, "seeks outside the base (16 bytes)");
+	upd_delta_test_updiff_clear(&hand);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -711,5 +837,6 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/libupdater/delta/zpatch/corrupt", upd_delta_test_corrupt_zpatch);
 	g_test_add_func("/libupdater/delta/updiff/corrupt", upd_delta_test_corrupt_updiff);
+	g_test_add_func("/libupdater/delta/updiff/bitstream", upd_delta_test_bitstream);
 	return g_test_run();
 }
