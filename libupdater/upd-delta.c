@@ -98,11 +98,10 @@
  * caller's base and target):
  *  - UPDIFF: while matching, 4 bytes a base byte for the suffix array (of
  *    the bit-shifted view for bitcode: then 8 times 5 bytes a base byte, for
- *    the view and its suffix array), 512 KiB of prefix table and the streams (at most about 1.5 times the
- *    target: the extra stream and D together are the target, and the
- *    sparse form of D is never larger than D plus its zero runs); then the
- *    suffix array is freed and the streams are compressed one by one into
- *    the result (bounded by ZSTD_compressBound) with one zstd context at a
+ *    the view and its suffix array), 512 KiB of prefix table and the streams (at most about 1.5
+ * times the target: the extra stream and D together are the target, and the sparse form of D is
+ * never larger than D plus its zero runs); then the suffix array is freed and the streams are
+ * compressed one by one into the result (bounded by ZSTD_compressBound) with one zstd context at a
  *    window of at most 2^UPDIFF_WINDOW_LOG_MAX.
  *  - ZSTD_PATCH: one zstd context at the window above (zstd's own estimate,
  *    including the long-distance matcher's tables) and the compressed
@@ -111,11 +110,10 @@
  * at most min(target size, 2^W) plus two blocks (256 KiB), and 1.2 MiB of
  * buffers. UPDIFF: for each stream, a zstd window buffer of at most
  * min(its content size, 2^UPDIFF_WINDOW_LOG_MAX) plus two blocks, and 1.9
- * MiB of buffers (2.9 MiB with a bit-shifted base). The content sizes that frames declare are checked against
- * what a target of this size can use before any decoding, so a hostile
- * delta cannot make that more than 4 * 2^UPDIFF_WINDOW_LOG_MAX; a real one
- * uses about its decompressed streams' size (a sixth of the target for a
- * rebuilt executable).
+ * MiB of buffers (2.9 MiB with a bit-shifted base). The content sizes that frames declare are
+ * checked against what a target of this size can use before any decoding, so a hostile delta cannot
+ * make that more than 4 * 2^UPDIFF_WINDOW_LOG_MAX; a real one uses about its decompressed streams'
+ * size (a sixth of the target for a rebuilt executable).
  */
 
 #include "config.h"
@@ -1511,8 +1509,7 @@ upd_delta_apply_updiff(const gchar *delta_path,
 		upd_file_set_error_errno(error, errno, _("cannot read %s"), delta_path);
 		return FALSE;
 	}
-	if (n >= UPDIFF_MAGIC_LEN &&
-	    memcmp(header, UPDIFF_BIT_VIEW_MAGIC, UPDIFF_MAGIC_LEN) == 0) {
+	if (n >= UPDIFF_MAGIC_LEN && memcmp(header, UPDIFF_BIT_VIEW_MAGIC, UPDIFF_MAGIC_LEN) == 0) {
 		view_size = UPDIFF_BIT_VIEW_COPIES * (guint64)base_size;
 		view_buf = g_malloc(UPD_DELTA_OUT_CHUNK);
 	} else if (n < UPDIFF_MAGIC_LEN || memcmp(header, UPDIFF_MAGIC, UPDIFF_MAGIC_LEN) != 0) {

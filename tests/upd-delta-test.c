@@ -797,9 +797,9 @@ upd_delta_test_bitstream(void)
 	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
 	{
 		g_autoptr(GBytes) valid = upd_delta_test_updiff_build(&hand, 2);
-		g_autoptr(GBytes) output = upd_delta_test_apply(
-			&updiff, small_base_path, g_bytes_get_data(valid, NULL),
-			g_bytes_get_size(valid), 2, &error);
+		g_autoptr(GBytes) output = upd_delta_test_apply(&updiff, small_base_path,
+								g_bytes_get_data(valid, NULL),
+								g_bytes_get_size(valid), 2, &error);
 		g_assert_no_error(error);
 		g_assert_cmpmem(g_bytes_get_data(output, NULL), 2, "\x08\x14", 2);
 		upd_delta_test_updiff_reset(&hand);
@@ -808,10 +808,12 @@ upd_delta_test_bitstream(void)
 	upd_delta_test_entry(&hand, 15, 2, 0);
 	upd_delta_test_varint(hand.streams[1], 2);
 	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
-	upd_delta_test_updiff_expect(&hand, small_base_path, 2, "reads outside the base (16 bytes)");
+	upd_delta_test_updiff_expect(&hand, small_base_path, 2,
+				     "reads outside the base (16 bytes)");
 	upd_delta_test_entry(&hand, 17, 0, 1);
 	g_byte_array_append(hand.streams[3], (const guint8 *)"1", 1);
-	upd_delta_test_updiff_expect(&hand, small_base_path, 1, "seeks outside the base (16 bytes)");
+	upd_delta_test_updiff_expect(&hand, small_base_path, 1,
+				     "seeks outside the base (16 bytes)");
 	upd_delta_test_updiff_clear(&hand);
 }
 
