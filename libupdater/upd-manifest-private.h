@@ -28,11 +28,18 @@ upd_manifest_get_pb(UpdManifest *self);
 UpdManifest *
 upd_manifest_new_unverified(GBytes *signed_manifest, GError **error);
 
+/* the Manifest inside @outer, decompressed when it is compressed, and
+ * checked by upd_manifest_validate_pb(); the caller verifies the signatures
+ * first (free with updater__manifest__free_unpacked()) */
+Updater__Manifest *
+upd_manifest_unpack_inner(const Updater__SignedManifest *outer, GError **error);
+
 /* every required field present, names and paths safe, sizes sane */
 gboolean
 upd_manifest_validate_pb(const Updater__Manifest *manifest, GError **error);
 
-/* packs @manifest and signs the bytes with every key of @keys */
+/* packs @manifest, compresses it with zstd and signs the compressed bytes
+ * with every key of @keys */
 GBytes *
 upd_manifest_sign_pb(const Updater__Manifest *manifest, GPtrArray *keys, GError **error);
 

@@ -15,10 +15,14 @@
 #include "upd-release-private.h"
 #include "upd-validate-private.h"
 #include "upd-version-common.h"
+#include "upd-zstd-private.h"
 
 #define UPD_MANIFEST_FORMAT_VERSION 1
 #define UPD_OBJECT_MAX_SIZE	    (G_GUINT64_CONSTANT(1) << 48)
 #define UPD_SIGNATURE_ALGORITHM	    "ed25519"
+/* zstd level of a compressed manifest: publishing is rare, every client
+ * downloads it */
+#define UPD_MANIFEST_ZSTD_LEVEL 19
 
 struct _UpdManifest {
 	GObject parent_instance;
@@ -332,12 +336,55 @@ upd_manifest_unpack_signed(GBytes *signed_manifest, GError **error)
 	return outer;
 }
 
-static Updater__Manifest *
+Updater__Manifest *
 upd_manifest_unpack_inner(const Updater__SignedManifest *outer, GError **error)
 {
 	Updater__Manifest *pb;
+	g_autofree guint8 *plain = NULL;
+	const guint8 *data = outer->manifest.data;
+	gsize len = outer->manifest.len;
 
-	pb = updater__manifest__unpack(NULL, outer->manifest.len, outer->manifest.data);
+	switch (outer->manifest_compression) {
+	case UPDATER__COMPRESSION__COMPRESSION_NONE:
+		break;
+	case UPDATER__COMPRESSION__COMPRESSION_ZSTD: {
+		unsigned long long declared = ZSTD_getFrameContentSize(data, len);
+		size_t ret;
+
+		if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN) {
+			g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+					    _("compressed manifest is not a zstd frame that "
+					      "declares its size"));
+			return NULL;
+		}
+		if (declared > UPD_MANIFEST_MAX_SIZE) {
+			g_set_error(error, UPD_ERROR, UPD_ERROR_TOO_LARGE,
+				    _("compressed manifest holds %" PRIu64 " bytes, more than the "
+				      "limit of %u"),
+				    (guint64)declared, (guint)UPD_MANIFEST_MAX_SIZE);
+			return NULL;
+		}
+		plain = g_malloc(MAX(declared, 1));
+		ret = ZSTD_decompress(plain, declared, data, len);
+		if (ZSTD_isError(ret) || ret != declared) {
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+				    _("compressed manifest is corrupt: %s"),
+				    ZSTD_isError(ret) ? ZSTD_getErrorName(ret)
+						      : _("shorter than it declares"));
+			return NULL;
+		}
+		data = plain;
+		len = declared;
+		break;
+	}
+	default:
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("manifest is compressed with unknown method %d"),
+			    (gint)outer->manifest_compression);
+		return NULL;
+	}
+
+	pb = updater__manifest__unpack(NULL, len, data);
 	if (pb == NULL) {
 		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 				    _("manifest is not valid protobuf (truncated or corrupt)"));
@@ -499,6 +546,34 @@ upd_manifest_new_unverified(GBytes *signed_manifest, GError **error)
 	return upd_manifest_new_from_pb(signed_manifest, pb, NULL);
 }
 
+/* one zstd frame of @packed (consumed), its size declared */
+static GBytes *
+upd_manifest_compress(GBytes *packed, GError **error)
+{
+	g_autoptr(GBytes) plain = packed;
+	g_autoptr(ZSTD_CCtx) cctx = ZSTD_createCCtx();
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data(plain, &len);
+	gsize bound = ZSTD_compressBound(len);
+	g_autofree guint8 *out = g_malloc(bound);
+	size_t ret;
+
+	if (cctx == NULL || ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
+								UPD_MANIFEST_ZSTD_LEVEL))) {
+		g_set_error_literal(error, UPD_ERROR, UPD_ERROR_FAILED,
+				    _("cannot compress the manifest: out of memory"));
+		return NULL;
+	}
+	ret = ZSTD_compress2(cctx, out, bound, data, len);
+	if (ZSTD_isError(ret)) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_FAILED,
+			    _("cannot compress the manifest: %s"), ZSTD_getErrorName(ret));
+		return NULL;
+	}
+	out = g_realloc(out, MAX(ret, 1));
+	return g_bytes_new_take(g_steal_pointer(&out), ret);
+}
+
 GBytes *
 upd_manifest_sign_pb(const Updater__Manifest *manifest, GPtrArray *keys, GError **error)
 {
@@ -516,7 +591,9 @@ upd_manifest_sign_pb(const Updater__Manifest *manifest, GPtrArray *keys, GError 
 				    _("no signing key given"));
 		return NULL;
 	}
-	inner = upd_pb_pack((const ProtobufCMessage *)manifest);
+	inner = upd_manifest_compress(upd_pb_pack((const ProtobufCMessage *)manifest), error);
+	if (inner == NULL)
+		return NULL;
 	sig_msgs = g_new0(Updater__Signature, keys->len);
 	sig_ptrs = g_new0(Updater__Signature *, keys->len);
 	for (guint i = 0; i < keys->len; i++) {
@@ -534,6 +611,8 @@ upd_manifest_sign_pb(const Updater__Manifest *manifest, GPtrArray *keys, GError 
 		sig_ptrs[i] = &sig_msgs[i];
 	}
 	outer.has_manifest = TRUE;
+	outer.has_manifest_compression = TRUE;
+	outer.manifest_compression = UPDATER__COMPRESSION__COMPRESSION_ZSTD;
 	outer.manifest.data = (guint8 *)g_bytes_get_data(inner, &len);
 	outer.manifest.len = len;
 	outer.n_signatures = keys->len;

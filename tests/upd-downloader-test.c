@@ -1266,7 +1266,7 @@ test_no_space(Fixture *f, gconstpointer user_data)
 	g_assert_true(g_file_get_contents(manifest_path, &signed_data, &len, NULL));
 	outer = updater__signed_manifest__unpack(NULL, len, (const guint8 *)signed_data);
 	g_assert_nonnull(outer);
-	manifest = updater__manifest__unpack(NULL, outer->manifest.len, outer->manifest.data);
+	manifest = upd_manifest_unpack_inner(outer, NULL);
 	g_assert_nonnull(manifest);
 	g_assert_cmpuint(manifest->n_releases, ==, 1);
 	g_assert_cmpuint(manifest->releases[0]->components[0]->payload->n_entries, ==, 1);

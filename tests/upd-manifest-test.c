@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <zstd.h>
 
 #include "upd-manifest-private.h"
 #include "upd-pb-private.h"
@@ -107,9 +108,8 @@ test_manifest_init(TestManifest *tm)
 /* signs without validating, to test what a client does with a validly
  * signed but malformed manifest */
 static GBytes *
-test_sign_raw(const Updater__Manifest *manifest, UpdKey *key, const gchar *key_id)
+test_sign_bytes(GBytes *inner, gint compression, UpdKey *key, const gchar *key_id)
 {
-	g_autoptr(GBytes) inner = upd_pb_pack((const ProtobufCMessage *)manifest);
 	g_autoptr(GBytes) sig = upd_key_sign(key, inner, NULL);
 	Updater__SignedManifest outer = UPDATER__SIGNED_MANIFEST__INIT;
 	Updater__Signature signature = UPDATER__SIGNATURE__INIT;
@@ -124,9 +124,19 @@ test_sign_raw(const Updater__Manifest *manifest, UpdKey *key, const gchar *key_i
 	outer.has_manifest = TRUE;
 	outer.manifest.data = (guint8 *)g_bytes_get_data(inner, &len);
 	outer.manifest.len = len;
+	outer.has_manifest_compression = compression != 0;
+	outer.manifest_compression = (Updater__Compression)compression;
 	outer.n_signatures = 1;
 	outer.signatures = signatures;
 	return upd_pb_pack((const ProtobufCMessage *)&outer);
+}
+
+/* signed as it is, not compressed */
+static GBytes *
+test_sign_raw(const Updater__Manifest *manifest, UpdKey *key, const gchar *key_id)
+{
+	g_autoptr(GBytes) inner = upd_pb_pack((const ProtobufCMessage *)manifest);
+	return test_sign_bytes(inner, 0, key, key_id);
 }
 
 static GPtrArray *
@@ -587,6 +597,105 @@ upd_manifest_test_too_large(void)
 	g_assert_error(error, UPD_ERROR, UPD_ERROR_TOO_LARGE);
 }
 
+static GBytes *
+test_zstd(const guint8 *data, gsize len)
+{
+	gsize bound = ZSTD_compressBound(len);
+	guint8 *out = g_malloc(bound);
+	size_t ret = ZSTD_compress(out, bound, data, len, 3);
+	g_assert_false(ZSTD_isError(ret));
+	return g_bytes_new_take(out, ret);
+}
+
+/* what updater-publish signs is compressed, and verifies; a compressed
+ * manifest that is broken, too large or compressed in an unknown way is
+ * refused after its signature verified, with an error that says which */
+static void
+upd_manifest_test_compressed(void)
+{
+	TestManifest tm;
+	g_autoptr(UpdKey) key = upd_key_generate(NULL);
+	g_autoptr(GPtrArray) signing = g_ptr_array_new();
+	g_autoptr(GPtrArray) keys = test_keys(key, NULL);
+	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(GBytes) packed = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(UpdManifest) manifest = NULL;
+	g_autoptr(Updater__SignedManifest) outer = NULL;
+	g_autoptr(Updater__Manifest) inner = NULL;
+	g_autofree guint8 *big = NULL;
+	struct {
+		const gchar *what;
+		GBytes *bytes;
+		gint compression;
+		gint code;
+		const gchar *message;
+	} cases[5];
+
+	test_manifest_init(&tm);
+	g_ptr_array_add(signing, key);
+	bytes = upd_manifest_sign_pb(&tm.manifest, signing, &error);
+	g_assert_no_error(error);
+	outer = updater__signed_manifest__unpack(NULL, g_bytes_get_size(bytes),
+						 g_bytes_get_data(bytes, NULL));
+	g_assert_nonnull(outer);
+	g_assert_true(outer->has_manifest_compression);
+	g_assert_cmpint(outer->manifest_compression, ==, UPDATER__COMPRESSION__COMPRESSION_ZSTD);
+	packed = upd_pb_pack((const ProtobufCMessage *)&tm.manifest);
+	g_assert_cmpmem(outer->manifest.data, 4, "\x28\xb5\x2f\xfd", 4);
+	inner = upd_manifest_unpack_inner(outer, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(inner->serial, ==, 5);
+	manifest = test_verify(bytes, keys, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(upd_manifest_get_serial(manifest), ==, 5);
+	g_clear_object(&manifest);
+
+	/* hand-made, each signed by the pinned key */
+	big = g_malloc0(UPD_MANIFEST_MAX_SIZE + 1);
+	cases[0].what = "not zstd";
+	cases[0].bytes = g_bytes_ref(packed);
+	cases[0].compression = UPDATER__COMPRESSION__COMPRESSION_ZSTD;
+	cases[0].code = UPD_ERROR_INVALID_DATA;
+	cases[0].message = "not a zstd frame";
+	cases[1].what = "truncated";
+	{
+		g_autoptr(GBytes) whole =
+			test_zstd(g_bytes_get_data(packed, NULL), g_bytes_get_size(packed));
+		cases[1].bytes = g_bytes_new_from_bytes(whole, 0, g_bytes_get_size(whole) - 3);
+	}
+	cases[1].compression = UPDATER__COMPRESSION__COMPRESSION_ZSTD;
+	cases[1].code = UPD_ERROR_INVALID_DATA;
+	cases[1].message = "corrupt";
+	cases[2].what = "too large";
+	cases[2].bytes = test_zstd(big, UPD_MANIFEST_MAX_SIZE + 1);
+	cases[2].compression = UPDATER__COMPRESSION__COMPRESSION_ZSTD;
+	cases[2].code = UPD_ERROR_TOO_LARGE;
+	cases[2].message = "more than the limit";
+	cases[3].what = "unknown compression";
+	cases[3].bytes = g_bytes_ref(packed);
+	cases[3].compression = 7;
+	cases[3].code = UPD_ERROR_INVALID_DATA;
+	cases[3].message = "unknown method 7";
+	cases[4].what = "zstd of something that is no manifest";
+	cases[4].bytes = test_zstd((const guint8 *)"\xff\xff\xff", 3);
+	cases[4].compression = UPDATER__COMPRESSION__COMPRESSION_ZSTD;
+	cases[4].code = UPD_ERROR_INVALID_DATA;
+	cases[4].message = "not valid protobuf";
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GBytes) signed_bytes =
+			test_sign_bytes(cases[i].bytes, cases[i].compression, key, NULL);
+		g_autoptr(GError) error_local = NULL;
+		manifest = test_verify(signed_bytes, keys, 0, &error_local);
+		g_test_message("%s: %s", cases[i].what,
+			       error_local != NULL ? error_local->message : "(verified)");
+		g_assert_null(manifest);
+		g_assert_error(error_local, UPD_ERROR, cases[i].code);
+		g_assert_nonnull(strstr(error_local->message, cases[i].message));
+		g_bytes_unref(cases[i].bytes);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -599,5 +708,6 @@ main(int argc, char **argv)
 	g_test_add_func("/libupdater/manifest/random", upd_manifest_test_random);
 	g_test_add_func("/libupdater/manifest/notes", upd_manifest_test_notes);
 	g_test_add_func("/libupdater/manifest/too-large", upd_manifest_test_too_large);
+	g_test_add_func("/libupdater/manifest/compressed", upd_manifest_test_compressed);
 	return g_test_run();
 }

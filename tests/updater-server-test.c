@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "upd-file-private.h"
+#include "upd-manifest-private.h"
 #include "upd-pb-private.h"
 #include "upd-repo-layout-private.h"
 #include "upd-test-common.h"
@@ -113,7 +114,7 @@ upt_server_test_decode_manifest(const ProtobufCBinaryData *signed_manifest)
 	g_assert_nonnull(outer);
 	g_assert_true(outer->has_manifest);
 	g_assert_cmpuint(outer->n_signatures, ==, 1);
-	manifest = updater__manifest__unpack(NULL, outer->manifest.len, outer->manifest.data);
+	manifest = upd_manifest_unpack_inner(outer, NULL);
 	g_assert_nonnull(manifest);
 	g_assert_cmpstr(manifest->app_id, ==, UPT_SERVER_TEST_APP);
 	g_assert_cmpstr(manifest->channel, ==, UPT_SERVER_TEST_CHANNEL);
