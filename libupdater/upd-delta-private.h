@@ -17,7 +17,9 @@ G_BEGIN_DECLS
  *
  *  - ZSTD_PATCH: one zstd frame compressed with the base as a raw-content
  *    prefix ("patch-from"), long-distance matching, window sized to cover
- *    the base and the target. Fast to make.
+ *    the base and the target. Fast to make. For LLVM bitcode with a base of
+ *    at most 2 MiB the prefix may be the base's bit-shifted view instead,
+ *    which a skippable frame ("UPDBITV1") before the zstd frame announces.
  *  - UPDIFF: libupdater's suffix-array (bsdiff-class) encoding made with
  *    libdivsufsort: a header, then a control stream, a difference stream
  *    and an extra stream, each compressed by zstd. Smaller for rebuilt

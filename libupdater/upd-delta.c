@@ -16,6 +16,31 @@
  * reach the start of the base), at least ZSTD_WINDOWLOG_MIN and at most
  * zstd's limit (2 GiB). The decoder allows exactly that W.
  *
+ * Bit-shifted base ("UPDBITV1")
+ * -----------------------------
+ * For LLVM bitcode the prefix may be the bit-shifted view of the base
+ * instead (UPDIFF_BIT_VIEW_COPIES = 8 times the base's size, exactly as
+ * "Bit-shifted base" under UPDIFF below defines it). Such a delta starts with
+ * a zstd skippable frame that says so, then the usual single zstd frame:
+ *
+ *   offset  size  field
+ *   0       4     0x184D2A5B (ZSTD_MAGIC_SKIPPABLE_START + 11), u32 LE
+ *   4       4     8, the payload's size, u32 LE
+ *   8       8     "UPDBITV1"
+ *   16      ...   the zstd frame, compressed with the view as its prefix
+ *
+ * and W above is then computed from view size + target size. A delta that
+ * starts with any other skippable frame (another magic, another size, another
+ * payload) is refused, as is one with the marker when the base is above
+ * UPD_ZPATCH_BIT_VIEW_BASE_MAX (2 MiB): the decoder materializes the view,
+ * at most 16 MiB. The encoder makes this form when base and target are both
+ * bitcode (raw or in its wrapper) and the base is within that limit, beside
+ * the plain form, and keeps the smaller: on postgresql-15's bitcode
+ * 15.18 -> 15.20, postgres.index.bc (1.6 MB) gives 873 KB where UPDIFFB1
+ * gives 1040 KB, and the smaller of ZSTD_PATCH and UPDIFF over the 938
+ * changed files goes from 2.355 MB to 2.148 MB (the plain form is still the
+ * smaller for 641 of them, mostly tiny, but only by 10 KB in all).
+ *
  * UPDIFF ("updiff")
  * -----------------
  * A bsdiff-class delta: the target is cut into blocks; each block is "add"
@@ -105,10 +130,14 @@
  *    window of at most 2^UPDIFF_WINDOW_LOG_MAX.
  *  - ZSTD_PATCH: one zstd context at the window above (zstd's own estimate,
  *    including the long-distance matcher's tables) and the compressed
- *    result (at most ZSTD_compressBound(target)).
+ *    result (at most ZSTD_compressBound(target)). For a base of at most
+ *    UPD_ZPATCH_BIT_VIEW_BASE_MAX bytes (counted as if it were bitcode),
+ *    then also the view (8 times the base), a zstd context at the window
+ *    over view and target, and a second result, while the first is kept.
  * Applying: the base is mapped, not read. ZSTD_PATCH: zstd's window buffer,
  * at most min(target size, 2^W) plus two blocks (256 KiB), and 1.2 MiB of
- * buffers. UPDIFF: for each stream, a zstd window buffer of at most
+ * buffers; with the "UPDBITV1" marker also the materialized view, 8 times
+ * the base: at most 16 MiB. UPDIFF: for each stream, a zstd window buffer of at most
  * min(its content size, 2^UPDIFF_WINDOW_LOG_MAX) plus two blocks, and 1.9
  * MiB of buffers (2.9 MiB with a bit-shifted base). The content sizes that frames declare are
  * checked against what a target of this size can use before any decoding, so a hostile delta cannot
@@ -139,6 +168,16 @@
 /* ZSTD_PATCH's default level for targets above 4 MiB */
 #define UPD_DELTA_ZPATCH_FAST_ABOVE (4 * 1024 * 1024)
 #define UPD_DELTA_ZPATCH_FAST_LEVEL 3
+
+/* the skippable frame that starts a ZSTD_PATCH delta made against the
+ * bit-shifted view of the base (see the top of the file) */
+#define UPD_ZPATCH_BIT_VIEW_FRAME_MAGIC (ZSTD_MAGIC_SKIPPABLE_START + 11)
+#define UPD_ZPATCH_BIT_VIEW_MARKER	"UPDBITV1"
+#define UPD_ZPATCH_BIT_VIEW_MARKER_LEN	8
+#define UPD_ZPATCH_BIT_VIEW_HEADER_SIZE (8 + UPD_ZPATCH_BIT_VIEW_MARKER_LEN)
+/* the largest base whose bit-shifted view a ZSTD_PATCH delta may use: the
+ * decoder materializes the view, 8 times the base */
+#define UPD_ZPATCH_BIT_VIEW_BASE_MAX (2 * 1024 * 1024)
 
 #define UPDIFF_MAGIC	      "UPDIFF01"
 #define UPDIFF_BIT_VIEW_MAGIC "UPDIFFB1"
@@ -279,10 +318,26 @@ upd_delta_encode_memory(UpdDeltaFormat format, guint64 base_size, guint64 target
 	gint level = UPD_DELTA_DEFAULT_LEVEL;
 
 	switch (format) {
-	case UPD_DELTA_FORMAT_ZSTD_PATCH:
-		return upd_delta_cctx_memory(level,
-					     upd_delta_zpatch_window_log(base_size, target_size)) +
-		       ZSTD_compressBound(target_size);
+	case UPD_DELTA_FORMAT_ZSTD_PATCH: {
+		guint64 bound = ZSTD_compressBound(target_size);
+		guint64 plain =
+			upd_delta_cctx_memory(level,
+					      upd_delta_zpatch_window_log(base_size, target_size)) +
+			bound;
+		/* a base small enough for a bit-shifted view is counted as if it
+		 * were bitcode: the view, a context at the window over it and the
+		 * target, its result, and the plain delta, which is kept meanwhile */
+		if (base_size > 0 && base_size <= UPD_ZPATCH_BIT_VIEW_BASE_MAX) {
+			guint64 view_size = UPDIFF_BIT_VIEW_COPIES * base_size;
+			guint64 shifted =
+				view_size +
+				upd_delta_cctx_memory(level, upd_delta_zpatch_window_log(
+								     view_size, target_size)) +
+				UPD_ZPATCH_BIT_VIEW_HEADER_SIZE + bound + bound;
+			return MAX(plain, shifted);
+		}
+		return plain;
+	}
 	case UPD_DELTA_FORMAT_UPDIFF: {
 		/* the larger of the two phases (see the top of the file) */
 		guint64 streams = target_size + target_size / 2;
@@ -888,6 +943,63 @@ upd_delta_encode_updiff(const guint8 *base,
 	return g_steal_pointer(&shifted);
 }
 
+static void
+upd_delta_put_u32(guint8 *dest, guint32 value)
+{
+	value = GUINT32_TO_LE(value);
+	memcpy(dest, &value, 4);
+}
+
+static guint32
+upd_delta_get_u32(const guint8 *src)
+{
+	guint32 value;
+	memcpy(&value, src, 4);
+	return GUINT32_FROM_LE(value);
+}
+
+/* @header_len bytes of @header (nothing if 0), then the zstd frame of
+ * @target with @prefix as its raw-content prefix */
+static GBytes *
+upd_delta_encode_zpatch_from(const guint8 *prefix,
+			     gsize prefix_size,
+			     const guint8 *header,
+			     gsize header_len,
+			     const guint8 *target,
+			     gsize target_size,
+			     gint level,
+			     GCancellable *cancellable,
+			     GError **error)
+{
+	g_autoptr(ZSTD_CCtx) cctx = NULL;
+	g_autofree guint8 *out = NULL;
+	gsize bound = header_len + ZSTD_compressBound(target_size);
+	gsize written;
+
+	cctx = upd_delta_cctx_new(level, upd_delta_zpatch_window_log(prefix_size, target_size),
+				  error);
+	if (cctx == NULL)
+		return NULL;
+	if (prefix_size > 0 &&
+	    !upd_delta_zstd_check(ZSTD_CCtx_refPrefix(cctx, prefix, prefix_size), "prefix", error))
+		return NULL;
+	if (g_cancellable_set_error_if_cancelled(cancellable, error))
+		return NULL;
+	out = g_malloc(bound);
+	if (header_len > 0)
+		memcpy(out, header, header_len);
+	written = upd_delta_compress_into(cctx, out + header_len, bound - header_len, target,
+					  target_size, error);
+	if (written == 0)
+		return NULL;
+	written += header_len;
+	out = g_realloc(out, written);
+	return g_bytes_new_take(g_steal_pointer(&out), written);
+}
+
+/* the plain ZSTD_PATCH delta; for bitcode with a base of at most
+ * UPD_ZPATCH_BIT_VIEW_BASE_MAX bytes, the smaller of it and the one against
+ * the bit-shifted view of the base ("UPDBITV1") */
 static GBytes *
 upd_delta_encode_zpatch(const guint8 *base,
 			gsize base_size,
@@ -897,26 +1009,33 @@ upd_delta_encode_zpatch(const guint8 *base,
 			GCancellable *cancellable,
 			GError **error)
 {
-	g_autoptr(ZSTD_CCtx) cctx = NULL;
-	g_autofree guint8 *out = NULL;
-	gsize bound = ZSTD_compressBound(target_size);
-	gsize written;
+	g_autoptr(GBytes) plain = NULL;
+	g_autoptr(GBytes) shifted = NULL;
+	g_autofree guint8 *view = NULL;
+	gsize view_size = UPDIFF_BIT_VIEW_COPIES * base_size;
+	guint8 header[UPD_ZPATCH_BIT_VIEW_HEADER_SIZE];
 
-	cctx = upd_delta_cctx_new(level, upd_delta_zpatch_window_log(base_size, target_size),
-				  error);
-	if (cctx == NULL)
+	plain = upd_delta_encode_zpatch_from(base, base_size, NULL, 0, target, target_size, level,
+					     cancellable, error);
+	if (plain == NULL || base_size > UPD_ZPATCH_BIT_VIEW_BASE_MAX ||
+	    !upd_delta_is_bitstream(base, base_size) ||
+	    !upd_delta_is_bitstream(target, target_size))
+		return g_steal_pointer(&plain);
+	upd_delta_put_u32(header, UPD_ZPATCH_BIT_VIEW_FRAME_MAGIC);
+	upd_delta_put_u32(header + 4, UPD_ZPATCH_BIT_VIEW_MARKER_LEN);
+	memcpy(header + 8, UPD_ZPATCH_BIT_VIEW_MARKER, UPD_ZPATCH_BIT_VIEW_MARKER_LEN);
+	view = g_malloc(view_size);
+	upd_delta_bit_view_read(base, base_size, 0, view, view_size);
+	shifted = upd_delta_encode_zpatch_from(view, view_size, header, sizeof(header), target,
+					       target_size, level, cancellable, error);
+	if (shifted == NULL)
 		return NULL;
-	if (base_size > 0 &&
-	    !upd_delta_zstd_check(ZSTD_CCtx_refPrefix(cctx, base, base_size), "prefix", error))
-		return NULL;
-	if (g_cancellable_set_error_if_cancelled(cancellable, error))
-		return NULL;
-	out = g_malloc(bound);
-	written = upd_delta_compress_into(cctx, out, bound, target, target_size, error);
-	if (written == 0)
-		return NULL;
-	out = g_realloc(out, written);
-	return g_bytes_new_take(g_steal_pointer(&out), written);
+	g_debug("zpatch: %" G_GSIZE_FORMAT " bytes plain, %" G_GSIZE_FORMAT
+		" against the bit-shifted view",
+		g_bytes_get_size(plain), g_bytes_get_size(shifted));
+	if (g_bytes_get_size(plain) <= g_bytes_get_size(shifted))
+		return g_steal_pointer(&plain);
+	return g_steal_pointer(&shifted);
 }
 
 GBytes *
@@ -1025,6 +1144,76 @@ upd_delta_read_full(int fd, guint8 *buf, gsize len, gint64 offset)
 	return done;
 }
 
+/* whether a ZSTD_PATCH delta whose first @len bytes are @data (all of it
+ * when shorter than the read buffer) starts with the "UPDBITV1" marker frame
+ * (see the top of the file): sets @header_len to the bytes before the zstd
+ * frame, 0 without the marker. Any other skippable frame is an error. */
+static gboolean
+upd_delta_zpatch_read_marker(const gchar *delta_path,
+			     const guint8 *data,
+			     gsize len,
+			     gsize base_size,
+			     gsize *header_len,
+			     GError **error)
+{
+	guint32 magic;
+	guint32 size;
+
+	*header_len = 0;
+	if (len < 4)
+		return TRUE;
+	magic = upd_delta_get_u32(data);
+	if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START)
+		return TRUE;
+	if (magic != UPD_ZPATCH_BIT_VIEW_FRAME_MAGIC) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("delta %s starts with an unknown zstd skippable frame (magic "
+			      "0x%08" PRIX32 ")"),
+			    delta_path, magic);
+		return FALSE;
+	}
+	if (len < 8) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA, _("delta %s is truncated"),
+			    delta_path);
+		return FALSE;
+	}
+	size = upd_delta_get_u32(data + 4);
+	if (size != UPD_ZPATCH_BIT_VIEW_MARKER_LEN) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("the marker frame of delta %s has %" PRIu32
+			      " bytes of payload, expected %d"),
+			    delta_path, size, UPD_ZPATCH_BIT_VIEW_MARKER_LEN);
+		return FALSE;
+	}
+	if (len < UPD_ZPATCH_BIT_VIEW_HEADER_SIZE) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA, _("delta %s is truncated"),
+			    delta_path);
+		return FALSE;
+	}
+	if (memcmp(data + 8, UPD_ZPATCH_BIT_VIEW_MARKER, UPD_ZPATCH_BIT_VIEW_MARKER_LEN) != 0) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("the marker frame of delta %s has an unknown payload"), delta_path);
+		return FALSE;
+	}
+	if (base_size > UPD_ZPATCH_BIT_VIEW_BASE_MAX) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("delta %s is made against the bit-shifted view of the base, which "
+			      "needs a base of at most %d bytes, not %" PRIu64),
+			    delta_path, UPD_ZPATCH_BIT_VIEW_BASE_MAX, (guint64)base_size);
+		return FALSE;
+	}
+	/* one marker, then the zstd frame itself */
+	if (len >= UPD_ZPATCH_BIT_VIEW_HEADER_SIZE + 4 &&
+	    (upd_delta_get_u32(data + UPD_ZPATCH_BIT_VIEW_HEADER_SIZE) &
+	     ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("delta %s is not a zstd patch"), delta_path);
+		return FALSE;
+	}
+	*header_len = UPD_ZPATCH_BIT_VIEW_HEADER_SIZE;
+	return TRUE;
+}
+
 static gboolean
 upd_delta_apply_zpatch(const gchar *delta_path,
 		       int fd,
@@ -1034,17 +1223,56 @@ upd_delta_apply_zpatch(const gchar *delta_path,
 		       guint64 target_size,
 		       GError **error)
 {
-	g_autoptr(ZSTD_DCtx) dctx = ZSTD_createDCtx();
+	g_autoptr(ZSTD_DCtx) dctx = NULL;
 	g_autofree guint8 *inbuf = g_malloc(UPD_DELTA_STREAM_BUFFER);
+	g_autofree guint8 *view = NULL; /* the bit-shifted view, with the marker */
+	const guint8 *prefix = base;
+	gsize prefix_size = base_size;
 	ZSTD_inBuffer in = {inbuf, 0, 0};
 	gboolean eof = FALSE;
-	gboolean first = TRUE;
 	gboolean done = FALSE;
-	gint window_log = upd_delta_zpatch_window_log(base_size, target_size);
+	gsize header_len = 0;
+	unsigned long long size;
+	gssize n;
 
+	/* the start of the delta: the marker, and the frame's content size */
+	n = upd_delta_read_full(fd, inbuf, UPD_DELTA_STREAM_BUFFER, -1);
+	if (n < 0) {
+		upd_file_set_error_errno(error, errno, _("cannot read %s"), delta_path);
+		return FALSE;
+	}
+	eof = n < UPD_DELTA_STREAM_BUFFER;
+	in.size = n;
+	if (!upd_delta_zpatch_read_marker(delta_path, inbuf, n, base_size, &header_len, error))
+		return FALSE;
+	in.pos = header_len;
+	size = ZSTD_getFrameContentSize(inbuf + header_len, n - header_len);
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("delta %s is not a zstd patch"), delta_path);
+		return FALSE;
+	}
+	if (size != target_size) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("delta %s makes %" PRIu64 " bytes, expected %" PRIu64), delta_path,
+			    (guint64)size, target_size);
+		return FALSE;
+	}
+	if (header_len > 0) {
+		prefix_size = UPDIFF_BIT_VIEW_COPIES * base_size;
+		if (prefix_size > 0) {
+			view = g_malloc(prefix_size);
+			upd_delta_bit_view_read(base, base_size, 0, view, prefix_size);
+		}
+		prefix = view;
+	}
+
+	dctx = ZSTD_createDCtx();
 	if (dctx == NULL ||
-	    ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, window_log)) ||
-	    (base_size > 0 && ZSTD_isError(ZSTD_DCtx_refPrefix(dctx, base, base_size)))) {
+	    ZSTD_isError(ZSTD_DCtx_setParameter(
+		    dctx, ZSTD_d_windowLogMax,
+		    upd_delta_zpatch_window_log(prefix_size, target_size))) ||
+	    (prefix_size > 0 && ZSTD_isError(ZSTD_DCtx_refPrefix(dctx, prefix, prefix_size)))) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_FAILED,
 			    _("cannot set up the zstd decoder for delta %s"), delta_path);
 		return FALSE;
@@ -1056,7 +1284,7 @@ upd_delta_apply_zpatch(const gchar *delta_path,
 		guint64 total;
 
 		if (in.pos == in.size && !eof) {
-			gssize n = upd_delta_read_full(fd, inbuf, UPD_DELTA_STREAM_BUFFER, -1);
+			n = upd_delta_read_full(fd, inbuf, UPD_DELTA_STREAM_BUFFER, -1);
 			if (n < 0) {
 				upd_file_set_error_errno(error, errno, _("cannot read %s"),
 							 delta_path);
@@ -1065,23 +1293,6 @@ upd_delta_apply_zpatch(const gchar *delta_path,
 			eof = n < UPD_DELTA_STREAM_BUFFER;
 			in.size = n;
 			in.pos = 0;
-			if (first) {
-				unsigned long long size = ZSTD_getFrameContentSize(inbuf, n);
-				first = FALSE;
-				if (size == ZSTD_CONTENTSIZE_ERROR ||
-				    size == ZSTD_CONTENTSIZE_UNKNOWN) {
-					g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
-						    _("delta %s is not a zstd patch"), delta_path);
-					return FALSE;
-				}
-				if (size != target_size) {
-					g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
-						    _("delta %s makes %" PRIu64
-						      " bytes, expected %" PRIu64),
-						    delta_path, (guint64)size, target_size);
-					return FALSE;
-				}
-			}
 		}
 		if (done) {
 			if (in.pos < in.size) {

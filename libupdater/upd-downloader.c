@@ -5,14 +5,22 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include "upd-downloader-private.h"
 #include "upd-downloader.h"
 #include "upd-error-private.h"
 #include "upd-fetch-private.h"
+#include "upd-file-private.h"
 #include "upd-http-private.h"
 #include "upd-i18n-private.h"
 #include "upd-manifest-private.h"
+#include "upd-pack-private.h"
 #include "upd-plan-private.h"
+#include "upd-sha256-private.h"
 
 #define UPD_DOWNLOADER_DEFAULT_PARALLEL	     4
 #define UPD_DOWNLOADER_DEFAULT_STALL_TIMEOUT 30
@@ -357,6 +365,162 @@ upd_download_delta(UpdDownloadJob *job,
 				&job->counters, job->cancellable, error);
 }
 
+/* one part of the pack, out of the pack; a delta that cannot be used, or a
+ * part that does not verify, is fetched whole from the servers instead */
+static gboolean
+upd_download_pack_part(UpdDownloadJob *job,
+		       const UpdPackPart *part,
+		       int fd,
+		       const gchar *pack_path,
+		       SoupSession *session,
+		       GError **error)
+{
+	const UpdPlanItem *item = upd_plan_lookup(job->plan, part->object->sha256.data);
+	g_autoptr(GError) error_local = NULL;
+	g_autofree gchar *full_size = NULL;
+	gboolean ok;
+
+	if (item->action == UPD_PLAN_ACTION_CACHED)
+		return TRUE;
+	if (part->delta != NULL)
+		ok = upd_fetch_delta_from_pack(part->object, part->delta, item->local_path, fd,
+					       pack_path, part->offset, job->cancellable,
+					       &error_local);
+	else
+		ok = upd_fetch_object_from_pack(part->object, fd, pack_path, part->offset,
+						job->cancellable, &error_local);
+	if (ok) {
+		if (part->delta != NULL) {
+			g_mutex_lock(&job->lock);
+			job->deltas_applied++;
+			job->delta_saved += part->object->stored_size - part->part->stored_size;
+			g_mutex_unlock(&job->lock);
+		}
+		return TRUE;
+	}
+	upd_error_convert(&error_local);
+	if (!upd_fetch_delta_can_fall_back(error_local)) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	full_size = g_format_size(part->object->stored_size);
+	g_warning("object %s: its part of pack %s is unusable, downloading the whole object "
+		  "(%s) instead: %s",
+		  item->hex, pack_path, full_size, error_local->message);
+	g_mutex_lock(&job->counters.lock);
+	job->total += part->object->stored_size;
+	g_mutex_unlock(&job->counters.lock);
+	g_mutex_lock(&job->lock);
+	if (part->delta != NULL)
+		job->delta_fallbacks++;
+	g_mutex_unlock(&job->lock);
+	return upd_fetch_object(part->object, job->base_urls, session, job->limiter, &job->policy,
+				&job->counters, job->cancellable, error);
+}
+
+static gboolean
+upd_download_item(UpdDownloadJob *job,
+		  const UpdPlanItem *item,
+		  SoupSession *session,
+		  GError **error);
+
+/* the pack: downloaded (and verified) into the cache like any object, then
+ * cut into its parts, which get their own cache names; then it goes. A pack
+ * that cannot be had (missing, or wrong bytes from every server) costs what
+ * was received of it: its objects and deltas are fetched one by one. */
+static gboolean
+upd_download_pack(UpdDownloadJob *job, SoupSession *session, GError **error)
+{
+	const Updater__Pack *pack = upd_plan_get_pack(job->plan);
+	GArray *parts = upd_plan_get_pack_parts(job->plan);
+	g_autofree gchar *hex = upd_sha256_to_hex(pack->object->sha256.data);
+	g_autofree gchar *pack_path = upd_plan_cache_path(hex);
+	UpdFetchCounters counters = {.parent = &job->counters};
+	g_autoptr(GError) error_local = NULL;
+	g_auto(UpdFd) fd = -1;
+	gboolean ok;
+
+	g_mutex_init(&counters.lock);
+	ok = upd_fetch_object(pack->object, job->base_urls, session, job->limiter, &job->policy,
+			      &counters, job->cancellable, &error_local);
+	g_mutex_clear(&counters.lock);
+	if (!ok) {
+		g_autofree gchar *size = g_format_size(pack->object->stored_size);
+		upd_error_convert(&error_local);
+		if (!upd_fetch_delta_can_fall_back(error_local)) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
+		}
+		g_warning("the pack from %s (%s) is unusable, fetching its %u objects one by "
+			  "one: %s",
+			  pack->from_version, size, parts->len, error_local->message);
+		/* the objects' bytes are the pack's: take back what it added */
+		g_mutex_lock(&job->counters.lock);
+		job->counters.done -= MIN(counters.done, job->counters.done);
+		g_mutex_unlock(&job->counters.lock);
+		for (guint i = 0; i < job->items->len; i++) {
+			if (!upd_download_item(job, g_ptr_array_index(job->items, i), session,
+					       error))
+				return FALSE;
+		}
+		return TRUE;
+	}
+	fd = open(pack_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		upd_file_set_error_errno(error, errno, _("cannot open %s"), pack_path);
+		upd_error_convert(error);
+		return FALSE;
+	}
+	for (guint i = 0; i < parts->len; i++) {
+		if (!upd_download_pack_part(job, &g_array_index(parts, UpdPackPart, i), fd,
+					    pack_path, session, error))
+			return FALSE;
+	}
+	/* one syncfs for every part instead of two fsyncs each (1,100 parts
+	 * for postgresql-15: 2.7 s -> 0.2 s); a part that a crash before this
+	 * left damaged under its final name fails its digest when installed,
+	 * which removes it from the cache for the next attempt */
+	if (syncfs(fd) != 0) {
+		upd_file_set_error_errno(error, errno, _("cannot write %s"), pack_path);
+		upd_error_convert(error);
+		return FALSE;
+	}
+	g_unlink(pack_path);
+	return TRUE;
+}
+
+static void
+upd_download_pack_thread(GTask *worker,
+			 gpointer source_object,
+			 gpointer task_data,
+			 GCancellable *unused)
+{
+	UpdDownloadJob *job = task_data;
+	g_autoptr(SoupSession) session = upd_http_session_new(job->stall_timeout);
+	g_autoptr(GError) error = NULL;
+
+	if (!upd_download_pack(job, session, &error)) {
+		g_mutex_lock(&job->lock);
+		if (job->error == NULL)
+			job->error = g_steal_pointer(&error);
+		g_mutex_unlock(&job->lock);
+	}
+	g_task_return_boolean(worker, TRUE);
+}
+
+/* one object of the plan, by itself: through its delta or whole */
+static gboolean
+upd_download_item(UpdDownloadJob *job,
+		  const UpdPlanItem *item,
+		  SoupSession *session,
+		  GError **error)
+{
+	if (item->action == UPD_PLAN_ACTION_DELTA)
+		return upd_download_delta(job, item, session, error);
+	return upd_fetch_object(item->object, job->base_urls, session, job->limiter, &job->policy,
+				&job->counters, job->cancellable, error);
+}
+
 /* runs in a worker thread: takes objects from the queue until it is empty,
  * cancelled, or something failed */
 static void
@@ -380,12 +544,7 @@ upd_download_worker_thread(GTask *worker,
 		g_mutex_unlock(&job->lock);
 		if (item == NULL)
 			break;
-		if (item->action == UPD_PLAN_ACTION_DELTA)
-			ok = upd_download_delta(job, item, session, &error);
-		else
-			ok = upd_fetch_object(item->object, job->base_urls, session, job->limiter,
-					      &job->policy, &job->counters, job->cancellable,
-					      &error);
+		ok = upd_download_item(job, item, session, &error);
 		if (!ok) {
 			g_mutex_lock(&job->lock);
 			if (job->error == NULL)
@@ -511,6 +670,9 @@ upd_downloader_download_async(UpdDownloader *self,
 			continue;
 		g_ptr_array_add(job->items, item);
 	}
+	/* the pack's bytes are the sum of its parts' (upd_plan_choose_pack()) */
+	if (upd_plan_get_pack(plan) != NULL)
+		job->total = upd_plan_get_download_size(plan);
 	upd_downloader_add_base_url(job->base_urls, upd_app_config_get_endpoint(self->config));
 	mirrors = upd_manifest_get_mirrors(upd_plan_get_manifest(plan));
 	for (guint i = 0; i < mirrors->len; i++)
@@ -538,15 +700,18 @@ upd_downloader_download_async(UpdDownloader *self,
 	g_source_set_callback(job->progress_source, upd_download_job_progress_cb, job, NULL);
 	g_source_attach(job->progress_source, g_main_context_get_thread_default());
 
-	workers = MIN(self->max_parallel, job->items->len);
+	/* a pack is one download: one worker */
+	workers = upd_plan_get_pack(plan) != NULL ? 1 : MIN(self->max_parallel, job->items->len);
 	job->running = workers;
 	for (guint i = 0; i < workers; i++) {
 		g_autoptr(GTask) worker = g_task_new(NULL, NULL, upd_download_worker_done_cb,
 						     upd_download_job_ref(job));
-		g_task_set_source_tag(worker, upd_download_worker_thread);
+		GTaskThreadFunc func = upd_plan_get_pack(plan) != NULL ? upd_download_pack_thread
+								       : upd_download_worker_thread;
+		g_task_set_source_tag(worker, func);
 		g_task_set_task_data(worker, upd_download_job_ref(job),
 				     (GDestroyNotify)upd_download_job_unref);
-		g_task_run_in_thread(worker, upd_download_worker_thread);
+		g_task_run_in_thread(worker, func);
 	}
 	/* the job lives as long as its workers' callbacks */
 	upd_download_job_unref(job);

@@ -78,6 +78,26 @@ upd_fetch_delta(const Updater__Object *object,
 		GError **error);
 /* whether fetching the whole object may succeed where the delta failed: not
  * after a cancellation, a full disk, or a network that cannot be reached */
+/* the same, with the object's (or the delta's) stored bytes taken from a
+ * verified pack at @offset instead of a server: checked and stored in the
+ * cache the same way, counted nowhere (the pack's download was), and not
+ * fsynced one by one: the caller makes them durable together (syncfs) */
+gboolean
+upd_fetch_object_from_pack(const Updater__Object *object,
+			   int pack_fd,
+			   const gchar *pack_path,
+			   guint64 offset,
+			   GCancellable *cancellable,
+			   GError **error);
+gboolean
+upd_fetch_delta_from_pack(const Updater__Object *object,
+			  const Updater__Delta *delta,
+			  const gchar *base_path,
+			  int pack_fd,
+			  const gchar *pack_path,
+			  guint64 offset,
+			  GCancellable *cancellable,
+			  GError **error);
 gboolean
 upd_fetch_delta_can_fall_back(const GError *error);
 

@@ -59,6 +59,10 @@ typedef struct {
 	gchar *etag_base; /* (owned) (nullable): that server's base URL */
 	UpdFetchCounters *counters;
 	gboolean finished; /* the content is under its final name */
+	/* fsync the content and its directory before and after it gets its
+	 * final name; FALSE for the parts of a pack, which are made durable
+	 * together (upd_fetch_sync_cache()) */
+	gboolean durable;
 } UpdFetch;
 
 static void
@@ -275,6 +279,7 @@ upd_fetch_open(const Updater__Object *object,
 
 	f->partial_fd = -1;
 	f->tmp_fd = -1;
+	f->durable = TRUE;
 	f->object = object;
 	f->counters = counters;
 	f->zstd = object->compression == UPDATER__COMPRESSION__COMPRESSION_ZSTD;
@@ -395,7 +400,7 @@ upd_fetch_finish(UpdFetch *f, const gchar *url, GError **error)
 					   _("%s sent content whose SHA-256 is %s, expected %s"),
 					   url, actual, expected);
 	}
-	if (fsync(fd) != 0) {
+	if (f->durable && fsync(fd) != 0) {
 		upd_file_set_error_errno(error, errno, _("cannot write %s"), path);
 		return FALSE;
 	}
@@ -404,7 +409,7 @@ upd_fetch_finish(UpdFetch *f, const gchar *url, GError **error)
 					 f->final_path);
 		return FALSE;
 	}
-	if (!upd_file_fsync_dir(f->dir, error))
+	if (f->durable && !upd_file_fsync_dir(f->dir, error))
 		return FALSE;
 	f->finished = TRUE;
 	if (f->zstd)
@@ -665,6 +670,56 @@ upd_fetch_object(const Updater__Object *object,
 	return FALSE;
 }
 
+gboolean
+upd_fetch_object_from_pack(const Updater__Object *object,
+			   int pack_fd,
+			   const gchar *pack_path,
+			   guint64 offset,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	/* the pack's download counted these bytes already */
+	UpdFetchCounters counters = {0};
+	g_autoptr(UpdFetch) f = NULL;
+	g_autofree guint8 *buf = NULL;
+	gboolean done = FALSE;
+	gboolean ok;
+
+	g_mutex_init(&counters.lock);
+	f = upd_fetch_open(object, &counters, &done, cancellable, error);
+	ok = f != NULL;
+	if (ok && !done) {
+		f->durable = FALSE;
+		buf = g_malloc(UPD_FETCH_CHUNK);
+		while (ok && f->received < object->stored_size) {
+			gsize want = (gsize)MIN((guint64)UPD_FETCH_CHUNK,
+						object->stored_size - f->received);
+			gssize n = pread(pack_fd, buf, want, (off_t)(offset + f->received));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (n < 0)
+					upd_file_set_error_errno(error, errno, _("cannot read %s"),
+								 pack_path);
+				else
+					g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+						    _("pack %s ends before object %s"), pack_path,
+						    f->hex);
+				ok = FALSE;
+				break;
+			}
+			ok = upd_fetch_append(f, buf, (gsize)n, error) &&
+			     !g_cancellable_set_error_if_cancelled(cancellable, error);
+		}
+		ok = ok && upd_fetch_finish(f, pack_path, error);
+	}
+	g_clear_pointer(&f, upd_fetch_free);
+	g_mutex_clear(&counters.lock);
+	if (!ok)
+		upd_error_convert(error);
+	return ok;
+}
+
 /* ------------------------------------------------------------------ deltas */
 
 /* applies the delta file at @delta_path to @base_path and gives the result
@@ -674,6 +729,7 @@ upd_fetch_apply_delta(const Updater__Object *object,
 		      const Updater__Delta *delta,
 		      const gchar *base_path,
 		      const gchar *delta_path,
+		      gboolean durable,
 		      GCancellable *cancellable,
 		      GError **error)
 {
@@ -724,7 +780,7 @@ upd_fetch_apply_delta(const Updater__Object *object,
 			    hex, base_path, actual, expected);
 		return FALSE;
 	}
-	if (fsync(fd) != 0) {
+	if (durable && fsync(fd) != 0) {
 		upd_file_set_error_errno(error, errno, _("cannot write %s"), tmp_path);
 		g_unlink(tmp_path);
 		return FALSE;
@@ -734,8 +790,16 @@ upd_fetch_apply_delta(const Updater__Object *object,
 		g_unlink(tmp_path);
 		return FALSE;
 	}
-	return upd_file_fsync_dir(dir, error);
+	return !durable || upd_file_fsync_dir(dir, error);
 }
+
+static gboolean
+upd_fetch_apply_cached_delta(const Updater__Object *object,
+			     const Updater__Delta *delta,
+			     const gchar *base_path,
+			     gboolean durable,
+			     GCancellable *cancellable,
+			     GError **error);
 
 gboolean
 upd_fetch_delta(const Updater__Object *object,
@@ -749,15 +813,45 @@ upd_fetch_delta(const Updater__Object *object,
 		GCancellable *cancellable,
 		GError **error)
 {
+	if (!upd_fetch_object(delta->patch, base_urls, session, limiter, policy, counters,
+			      cancellable, error))
+		return FALSE;
+	return upd_fetch_apply_cached_delta(object, delta, base_path, TRUE, cancellable, error);
+}
+
+gboolean
+upd_fetch_delta_from_pack(const Updater__Object *object,
+			  const Updater__Delta *delta,
+			  const gchar *base_path,
+			  int pack_fd,
+			  const gchar *pack_path,
+			  guint64 offset,
+			  GCancellable *cancellable,
+			  GError **error)
+{
+	if (!upd_fetch_object_from_pack(delta->patch, pack_fd, pack_path, offset, cancellable,
+					error))
+		return FALSE;
+	return upd_fetch_apply_cached_delta(object, delta, base_path, FALSE, cancellable, error);
+}
+
+/* applies @delta, verified in the cache, to @base_path; the delta goes once it
+ * did its job or proved useless */
+static gboolean
+upd_fetch_apply_cached_delta(const Updater__Object *object,
+			     const Updater__Delta *delta,
+			     const gchar *base_path,
+			     gboolean durable,
+			     GCancellable *cancellable,
+			     GError **error)
+{
 	g_autofree gchar *delta_hex = upd_sha256_to_hex(delta->patch->sha256.data);
 	g_autofree gchar *delta_path = upd_plan_cache_path(delta_hex);
 	g_autoptr(GError) error_local = NULL;
 	gboolean ok;
 
-	if (!upd_fetch_object(delta->patch, base_urls, session, limiter, policy, counters,
-			      cancellable, error))
-		return FALSE;
-	ok = upd_fetch_apply_delta(object, delta, base_path, delta_path, cancellable, &error_local);
+	ok = upd_fetch_apply_delta(object, delta, base_path, delta_path, durable, cancellable,
+				   &error_local);
 	/* a verified delta interrupted while applying is applied again next time;
 	 * otherwise it has done its job, or proved useless */
 	if (ok || !g_error_matches(error_local, UPD_ERROR, UPD_ERROR_CANCELLED))

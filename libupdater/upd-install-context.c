@@ -471,6 +471,7 @@ upd_install_place(UpdInstallContext *ctx,
 static gboolean
 upd_install_place_file(UpdInstallContext *ctx, const gchar *path, guint index, GError **error)
 {
+	g_autoptr(GError) error_local = NULL;
 	UpdInstallEntry *item;
 
 	if (index >= ctx->entries->len ||
@@ -480,8 +481,17 @@ upd_install_place_file(UpdInstallContext *ctx, const gchar *path, guint index, G
 		return FALSE;
 	}
 	item = g_ptr_array_index(ctx->entries, index);
-	return upd_install_place(ctx, path, item->source, item->from_cache, item->entry->mode,
-				 item->entry->object, error);
+	if (!upd_install_place(ctx, path, item->source, item->from_cache, item->entry->mode,
+			       item->entry->object, &error_local)) {
+		/* a damaged download (a crash before the cache was synced, a
+		 * user's edit) is removed: the next attempt downloads it again */
+		if (item->from_cache &&
+		    g_error_matches(error_local, UPD_ERROR, UPD_ERROR_DIGEST_MISMATCH))
+			unlink(item->source);
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gboolean

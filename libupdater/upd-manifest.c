@@ -8,11 +8,13 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "upd-delta-private.h"
 #include "upd-error.h"
 #include "upd-i18n-private.h"
 #include "upd-key.h"
 #include "upd-manifest-private.h"
 #include "upd-release-private.h"
+#include "upd-repo-layout-private.h"
 #include "upd-validate-private.h"
 #include "upd-version-common.h"
 #include "upd-zstd-private.h"
@@ -238,6 +240,24 @@ upd_manifest_validate_release(const Updater__Release *release, GError **error)
 						   component->payload, error))
 			return FALSE;
 	}
+	for (gsize i = 0; i < release->n_packs; i++) {
+		const Updater__Pack *pack = release->packs[i];
+		g_autofree gchar *what = NULL;
+
+		if (!upd_version_validate(pack->from_version, &error_local))
+			return upd_manifest_invalid(error, _("pack %u of release %s: %s"), (guint)i,
+						    release->version, error_local->message);
+		what = g_strdup_printf(_("pack from %s of release %s"), pack->from_version,
+				       release->version);
+		if (!upd_manifest_validate_object(what, pack->object, error))
+			return FALSE;
+		if (pack->object->compression != UPDATER__COMPRESSION__COMPRESSION_NONE ||
+		    pack->object->n_deltas > 0)
+			return upd_manifest_invalid(error,
+						    _("%s is compressed or has deltas; a pack is "
+						      "stored as it is"),
+						    what);
+	}
 	for (gsize i = 0; i < release->n_notes; i++) {
 		const Updater__ReleaseNote *note = release->notes[i];
 		if (note->language == NULL || note->language[0] == '\0' || note->text == NULL ||
@@ -336,6 +356,82 @@ upd_manifest_unpack_signed(GBytes *signed_manifest, GError **error)
 	return outer;
 }
 
+/* called with each object of @pb and the path the repository layout gives
+ * it (owned by the callee; NULL when its digests are malformed, which
+ * validation reports) */
+typedef void (*UpdManifestPathFunc)(Updater__Object *object, gchar *layout_path, gpointer data);
+
+static gboolean
+upd_manifest_digest_ok(gboolean has, const ProtobufCBinaryData *digest)
+{
+	return has && digest->len == 32;
+}
+
+static void
+upd_manifest_object_paths(Updater__Object *object, UpdManifestPathFunc func, gpointer data)
+{
+	if (object == NULL)
+		return;
+	func(object,
+	     upd_manifest_digest_ok(object->has_sha256, &object->sha256)
+		     ? upd_repo_object_path(object->sha256.data,
+					    object->compression ==
+						    UPDATER__COMPRESSION__COMPRESSION_ZSTD)
+		     : NULL,
+	     data);
+	for (gsize i = 0; i < object->n_deltas; i++) {
+		Updater__Delta *delta = object->deltas[i];
+		const gchar *ext = upd_delta_format_to_extension((UpdDeltaFormat)delta->format);
+		if (delta->patch == NULL)
+			continue;
+		func(delta->patch,
+		     upd_manifest_digest_ok(object->has_sha256, &object->sha256) &&
+				     upd_manifest_digest_ok(delta->has_base_sha256,
+							    &delta->base_sha256) &&
+				     ext != NULL
+			     ? upd_repo_delta_path(delta->base_sha256.data, object->sha256.data,
+						   ext)
+			     : NULL,
+		     data);
+	}
+}
+
+static void
+upd_manifest_foreach_path(Updater__Manifest *pb, UpdManifestPathFunc func, gpointer data)
+{
+	for (gsize r = 0; r < pb->n_releases; r++) {
+		Updater__Release *release = pb->releases[r];
+		for (gsize c = 0; c < release->n_components; c++) {
+			Updater__Payload *payload = release->components[c]->payload;
+			if (payload == NULL)
+				continue;
+			upd_manifest_object_paths(payload->object, func, data);
+			for (gsize e = 0; e < payload->n_entries; e++)
+				upd_manifest_object_paths(payload->entries[e]->object, func, data);
+		}
+		for (gsize p = 0; p < release->n_packs; p++) {
+			Updater__Object *object = release->packs[p]->object;
+			if (object != NULL)
+				func(object,
+				     upd_manifest_digest_ok(object->has_sha256, &object->sha256)
+					     ? upd_repo_pack_path(object->sha256.data)
+					     : NULL,
+				     data);
+		}
+	}
+}
+
+/* an absent path is the layout's (the string goes to protobuf-c, which
+ * frees it with free(), as GLib allocates with malloc()) */
+static void
+upd_manifest_fill_path(Updater__Object *object, gchar *layout_path, gpointer data)
+{
+	if (object->path == NULL)
+		object->path = layout_path;
+	else
+		g_free(layout_path);
+}
+
 Updater__Manifest *
 upd_manifest_unpack_inner(const Updater__SignedManifest *outer, GError **error)
 {
@@ -390,6 +486,7 @@ upd_manifest_unpack_inner(const Updater__SignedManifest *outer, GError **error)
 				    _("manifest is not valid protobuf (truncated or corrupt)"));
 		return NULL;
 	}
+	upd_manifest_foreach_path(pb, upd_manifest_fill_path, NULL);
 	if (!upd_manifest_validate_pb(pb, error)) {
 		updater__manifest__free_unpacked(pb, NULL);
 		return NULL;
@@ -574,6 +671,24 @@ upd_manifest_compress(GBytes *packed, GError **error)
 	return g_bytes_new_take(g_steal_pointer(&out), ret);
 }
 
+typedef struct {
+	Updater__Object *object;
+	gchar *path; /* (unowned) */
+} UpdManifestLeftOut;
+
+/* leaves out a path that is the layout's, keeping it to put back */
+static void
+upd_manifest_leave_out_path(Updater__Object *object, gchar *layout_path, gpointer data)
+{
+	GArray *left_out = data;
+	if (object->path != NULL && g_strcmp0(object->path, layout_path) == 0) {
+		UpdManifestLeftOut item = {object, object->path};
+		g_array_append_val(left_out, item);
+		object->path = NULL;
+	}
+	g_free(layout_path);
+}
+
 GBytes *
 upd_manifest_sign_pb(const Updater__Manifest *manifest, GPtrArray *keys, GError **error)
 {
@@ -591,9 +706,22 @@ upd_manifest_sign_pb(const Updater__Manifest *manifest, GPtrArray *keys, GError 
 				    _("no signing key given"));
 		return NULL;
 	}
-	inner = upd_manifest_compress(upd_pb_pack((const ProtobufCMessage *)manifest), error);
-	if (inner == NULL)
-		return NULL;
+	{
+		/* packed without the paths the reader derives; @manifest is
+		 * the caller's again afterwards, as it was */
+		g_autoptr(GArray) left_out = g_array_new(FALSE, FALSE, sizeof(UpdManifestLeftOut));
+		g_autoptr(GBytes) packed = NULL;
+		upd_manifest_foreach_path((Updater__Manifest *)manifest,
+					  upd_manifest_leave_out_path, left_out);
+		packed = upd_pb_pack((const ProtobufCMessage *)manifest);
+		for (guint i = 0; i < left_out->len; i++) {
+			UpdManifestLeftOut *item = &g_array_index(left_out, UpdManifestLeftOut, i);
+			item->object->path = item->path;
+		}
+		inner = upd_manifest_compress(g_steal_pointer(&packed), error);
+		if (inner == NULL)
+			return NULL;
+	}
 	sig_msgs = g_new0(Updater__Signature, keys->len);
 	sig_ptrs = g_new0(Updater__Signature *, keys->len);
 	for (guint i = 0; i < keys->len; i++) {

@@ -47,6 +47,13 @@ upd_plan_lookup(UpdPlan *self, const guint8 *sha256);
 /* the cache file of an object, whether or not it exists */
 gchar *
 upd_plan_cache_path(const gchar *hex);
+/* (nullable): the pack (updater.proto's Pack) the plan downloads instead of
+ * its objects and deltas one by one, and (element-type UpdPackPart) its parts
+ * in pack order; NULL when the objects are fetched one by one */
+const Updater__Pack *
+upd_plan_get_pack(UpdPlan *self);
+GArray *
+upd_plan_get_pack_parts(UpdPlan *self);
 /* how many objects the plan gets through a binary delta, and the bytes that
  * saves against downloading them whole (both included in the n_fetch and
  * download_size figures) */

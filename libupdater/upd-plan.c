@@ -10,6 +10,7 @@
 
 #include "upd-delta-private.h"
 #include "upd-manifest-private.h"
+#include "upd-pack-private.h"
 #include "upd-paths-private.h"
 #include "upd-plan-private.h"
 #include "upd-release-private.h"
@@ -17,11 +18,13 @@
 
 struct _UpdPlan {
 	GObject parent_instance;
-	UpdManifest *manifest;	  /* (owned) */
-	UpdRelease *release;	  /* (owned) */
-	gchar *installed_version; /* (owned) (nullable) */
-	GPtrArray *items;	  /* (owned) (element-type UpdPlanItem) */
-	GHashTable *by_digest;	  /* (owned): hex -> (unowned) UpdPlanItem */
+	UpdManifest *manifest;	   /* (owned) */
+	UpdRelease *release;	   /* (owned) */
+	gchar *installed_version;  /* (owned) (nullable) */
+	GPtrArray *items;	   /* (owned) (element-type UpdPlanItem) */
+	GHashTable *by_digest;	   /* (owned): hex -> (unowned) UpdPlanItem */
+	const Updater__Pack *pack; /* (unowned) (nullable): kept alive by the manifest */
+	GArray *pack_parts;	   /* (owned) (nullable) (element-type UpdPackPart) */
 	guint n_fetch;
 	guint n_cached;
 	guint n_reused;
@@ -56,6 +59,7 @@ upd_plan_finalize(GObject *object)
 {
 	UpdPlan *self = UPD_PLAN(object);
 	g_hash_table_unref(self->by_digest);
+	g_clear_pointer(&self->pack_parts, g_array_unref);
 	g_ptr_array_unref(self->items);
 	g_free(self->installed_version);
 	G_OBJECT_CLASS(upd_plan_parent_class)->finalize(object);
@@ -341,6 +345,67 @@ upd_plan_add_object(UpdPlan *self,
 	return TRUE;
 }
 
+/* Takes the release's pack from the installed version when it holds exactly
+ * what the plan fetches, each object as the plan gets it (the same delta, or
+ * the whole object): one request instead of one per object, for the same
+ * bytes. Not when the installed version's files were changed (an object
+ * then needs a different delta or none), or when a fetch was interrupted
+ * and some objects are in the cache already, unless the pack is there too. */
+static void
+upd_plan_choose_pack(UpdPlan *self,
+		     const Updater__Release *pb,
+		     const Updater__Release *installed_release)
+{
+	const Updater__Pack *pack = upd_pack_find(pb, self->installed_version);
+	g_autoptr(GArray) parts = NULL;
+	g_autofree gchar *hex = NULL;
+	g_autofree gchar *cache_path = NULL;
+	gboolean cached;
+	guint64 size = 0;
+	guint n_fetch = 0;
+
+	if (pack == NULL || installed_release == NULL || self->n_fetch == 0)
+		return;
+	hex = upd_sha256_to_hex(pack->object->sha256.data);
+	cache_path = upd_plan_cache_path(hex);
+	cached = upd_plan_file_has_size(cache_path, pack->object->size);
+	parts = upd_pack_parts(pb, installed_release, &size);
+	if (size != pack->object->stored_size) {
+		g_debug("plan: the pack from %s has %" G_GUINT64_FORMAT " bytes, its parts "
+			"%" G_GUINT64_FORMAT ": not used",
+			pack->from_version, (guint64)pack->object->stored_size, size);
+		return;
+	}
+	for (guint i = 0; i < parts->len; i++) {
+		const UpdPackPart *part = &g_array_index(parts, UpdPackPart, i);
+		const UpdPlanItem *item = upd_plan_lookup(self, part->object->sha256.data);
+		gboolean same;
+
+		if (item == NULL)
+			return;
+		if (item->action == UPD_PLAN_ACTION_CACHED && cached)
+			continue;
+		same = part->delta == NULL ? item->action == UPD_PLAN_ACTION_FETCH
+					   : item->action == UPD_PLAN_ACTION_DELTA &&
+						     item->delta == part->delta;
+		if (!same) {
+			g_debug("plan: object %s is not needed as the pack from %s has it: the "
+				"pack is not used",
+				item->hex, pack->from_version);
+			return;
+		}
+		n_fetch++;
+	}
+	if (n_fetch != self->n_fetch) {
+		g_debug("plan: %u objects to fetch, %u of them in the pack from %s: not used",
+			self->n_fetch, n_fetch, pack->from_version);
+		return;
+	}
+	self->pack = pack;
+	self->pack_parts = g_steal_pointer(&parts);
+	self->download_size = cached ? 0 : pack->object->stored_size;
+}
+
 UpdPlan *
 upd_plan_new(UpdManifest *manifest,
 	     UpdRelease *release,
@@ -384,10 +449,12 @@ upd_plan_new(UpdManifest *manifest,
 				return NULL;
 		}
 	}
+	upd_plan_choose_pack(self, pb, installed_release);
 	g_debug("plan for %s: %u objects, %u to fetch (%u through deltas, %" G_GUINT64_FORMAT
-		" bytes, %" G_GUINT64_FORMAT " saved by deltas), %u cached, %u reused",
+		" bytes%s, %" G_GUINT64_FORMAT " saved by deltas), %u cached, %u reused",
 		upd_release_get_version(release), self->items->len, self->n_fetch, self->n_deltas,
-		self->download_size, self->delta_saved, self->n_cached, self->n_reused);
+		self->download_size, self->pack != NULL ? " in one pack" : "", self->delta_saved,
+		self->n_cached, self->n_reused);
 	return g_steal_pointer(&self);
 }
 
@@ -402,6 +469,20 @@ upd_plan_lookup(UpdPlan *self, const guint8 *sha256)
 {
 	g_autofree gchar *hex = upd_sha256_to_hex(sha256);
 	return g_hash_table_lookup(self->by_digest, hex);
+}
+
+const Updater__Pack *
+upd_plan_get_pack(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), NULL);
+	return self->pack;
+}
+
+GArray *
+upd_plan_get_pack_parts(UpdPlan *self)
+{
+	g_return_val_if_fail(UPD_IS_PLAN(self), NULL);
+	return self->pack_parts;
 }
 
 guint

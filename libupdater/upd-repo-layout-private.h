@@ -25,6 +25,7 @@ G_BEGIN_DECLS
 #define UPD_REPO_APPS_DIR    "apps"
 #define UPD_REPO_OBJECTS_DIR "objects"
 #define UPD_REPO_DELTAS_DIR  "deltas"
+#define UPD_REPO_PACKS_DIR   "packs"
 #define UPD_REPO_MANIFEST    "manifest"
 #define UPD_REPO_MAX_REQUEST (1024 * 1024)
 
@@ -36,5 +37,8 @@ upd_repo_object_path(const guint8 *sha256, gboolean zstd);
  * digits of the base's digest */
 gchar *
 upd_repo_delta_path(const guint8 *base_sha256, const guint8 *target_sha256, const gchar *extension);
+/* "packs/<aa>/<sha256>.pack" */
+gchar *
+upd_repo_pack_path(const guint8 *sha256);
 
 G_END_DECLS

@@ -28,3 +28,10 @@ upd_repo_delta_path(const guint8 *base_sha256, const guint8 *target_sha256, cons
 	g_autofree gchar *target = upd_sha256_to_hex(target_sha256);
 	return g_strdup_printf(UPD_REPO_DELTAS_DIR "/%.2s/%s-%s.%s", base, base, target, extension);
 }
+
+gchar *
+upd_repo_pack_path(const guint8 *sha256)
+{
+	g_autofree gchar *hex = upd_sha256_to_hex(sha256);
+	return g_strdup_printf(UPD_REPO_PACKS_DIR "/%.2s/%s.pack", hex, hex);
+}

@@ -218,6 +218,13 @@ upd_delta_test_memory(void)
 			 >=, 64 * mib);
 	g_assert_cmpuint(upd_delta_encode_memory(UPD_DELTA_FORMAT_ZSTD_PATCH, 64 * mib, 64 * mib),
 			 <, 2048 * mib);
+	/* a base of at most 2 MiB: also the bit-shifted view (8 times the base) and
+	 * a second result */
+	g_assert_cmpuint(upd_delta_encode_memory(UPD_DELTA_FORMAT_ZSTD_PATCH, 2 * mib, 2 * mib), >=,
+			 8 * 2 * mib + 2 * 2 * mib);
+	g_assert_cmpuint(
+		upd_delta_encode_memory(UPD_DELTA_FORMAT_ZSTD_PATCH, 2 * mib, 2 * mib), >,
+		upd_delta_encode_memory(UPD_DELTA_FORMAT_ZSTD_PATCH, 2 * mib + 1, 2 * mib));
 	g_assert_cmpuint(upd_delta_encode_memory(UPD_DELTA_FORMAT_UPDIFF, 0, 0), >, 0);
 	g_assert_cmpuint(upd_delta_encode_memory(0, 1, 1), ==, 0);
 }
@@ -817,6 +824,175 @@ upd_delta_test_bitstream(void)
 	upd_delta_test_updiff_clear(&hand);
 }
 
+/* applies @delta to @base_path and expects UPD_ERROR_INVALID_DATA with a
+ * message that names the delta file and contains @expected */
+static void
+upd_delta_test_zpatch_expect(const gchar *base_path,
+			     const guint8 *delta,
+			     gsize delta_len,
+			     guint64 target_size,
+			     const gchar *expected)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) result = NULL;
+	g_autofree gchar *delta_path = g_build_filename(upd_test_get_tmpdir(), "delta", NULL);
+
+	result = upd_delta_test_apply(&zpatch, base_path, delta, delta_len, target_size, &error);
+	g_assert_null(result);
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, delta_path));
+	g_assert_nonnull(strstr(error->message, expected));
+}
+
+/* LLVM bitcode in ZSTD_PATCH: a skippable frame with "UPDBITV1" says that
+ * the zstd frame after it was made against the bit-shifted view of the base,
+ * which is far smaller than the plain frame of the same bytes */
+static void
+upd_delta_test_zpatch_bitstream(void)
+{
+	/* the skippable frame 0x184D2A5B, little endian, of 8 bytes */
+	static const guint8 marker[16] = {0x5b, 0x2a, 0x4d, 0x18, 8,   0,   0,	 0,
+					  'U',	'P',  'D',  'B',  'I', 'T', 'V', '1'};
+	g_autoptr(GRand) rand = g_rand_new_with_seed(11);
+	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 300 * 1000);
+	g_autoptr(GByteArray) target = NULL;
+	g_autoptr(GByteArray) plain_base = NULL;
+	g_autoptr(GByteArray) plain_target = NULL;
+	g_autoptr(GByteArray) large_base = NULL;
+	g_autoptr(GBytes) base_bytes = NULL;
+	g_autoptr(GBytes) target_bytes = NULL;
+	g_autoptr(GBytes) delta = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *base_path = NULL;
+	g_autofree gchar *large_base_path = NULL;
+	g_autofree guint8 *hostile = NULL;
+	gsize len;
+	gsize shifted;
+	gsize plain;
+
+	memcpy(base->data, "BC\xc0\xde", 4);
+	target = upd_delta_test_bit_edit(rand, base, 12);
+	base_bytes = g_bytes_new(base->data, base->len);
+	target_bytes = g_bytes_new(target->data, target->len);
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_ZSTD_PATCH, base_bytes, target_bytes, 0, NULL,
+				 &error);
+	g_assert_no_error(error);
+	len = g_bytes_get_size(delta);
+	g_assert_cmpuint(len, >, sizeof(marker));
+	g_assert_cmpmem(g_bytes_get_data(delta, NULL), sizeof(marker), marker, sizeof(marker));
+	shifted = upd_delta_test_roundtrip(&zpatch, base, target);
+	g_assert_cmpuint(shifted, ==, len);
+
+	/* the same bytes without the magic are no bitcode: the plain form */
+	plain_base = g_byte_array_new();
+	g_byte_array_append(plain_base, base->data, base->len);
+	plain_target = g_byte_array_new();
+	g_byte_array_append(plain_target, target->data, target->len);
+	plain_base->data[0] = plain_target->data[0] = 'X';
+	plain = upd_delta_test_roundtrip(&zpatch, plain_base, plain_target);
+	g_test_message("bitstream of %u bytes, 12 edits: zpatch of %" G_GSIZE_FORMAT
+		       " bytes against the bit-shifted view, %" G_GSIZE_FORMAT " plain",
+		       base->len, shifted, plain);
+	g_assert_cmpuint(shifted * 20, <, plain);
+	{
+		g_autoptr(GBytes) plain_base_bytes = g_bytes_new(plain_base->data, plain_base->len);
+		g_autoptr(GBytes) plain_target_bytes =
+			g_bytes_new(plain_target->data, plain_target->len);
+		g_autoptr(GBytes) plain_delta =
+			upd_delta_encode(UPD_DELTA_FORMAT_ZSTD_PATCH, plain_base_bytes,
+					 plain_target_bytes, 0, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(g_bytes_get_size(plain_delta), ==, plain);
+		g_assert_cmpmem(g_bytes_get_data(plain_delta, NULL), 4, "\x28\xb5\x2f\xfd", 4);
+	}
+
+	/* broken anywhere: a clean error or not the target */
+	base_path = upd_delta_test_write("base", base->data, base->len);
+	upd_delta_test_corrupt_common(&zpatch, base_path, delta, target_bytes);
+
+	/* hostile markers */
+	hostile = g_memdup2(g_bytes_get_data(delta, NULL), len);
+	memcpy(hostile + 8, "UPDBITV2", 8);
+	upd_delta_test_zpatch_expect(base_path, hostile, len, target->len,
+				     "has an unknown payload");
+	memcpy(hostile + 8, "UPDBITV1", 8);
+	hostile[4] = 9;
+	upd_delta_test_zpatch_expect(base_path, hostile, len, target->len,
+				     "has 9 bytes of payload, expected 8");
+	hostile[4] = 7;
+	upd_delta_test_zpatch_expect(base_path, hostile, len, target->len,
+				     "has 7 bytes of payload, expected 8");
+	hostile[4] = 8;
+	hostile[7] = 0x01;
+	upd_delta_test_zpatch_expect(base_path, hostile, len, target->len,
+				     "has 16777224 bytes of payload, expected 8");
+	hostile[7] = 0;
+	hostile[0] = 0x50;
+	upd_delta_test_zpatch_expect(base_path, hostile, len, target->len,
+				     "unknown zstd skippable frame (magic 0x184D2A50)");
+	hostile[0] = 0x5b;
+	upd_delta_test_zpatch_expect(base_path, hostile, 12, target->len, "is truncated");
+	upd_delta_test_zpatch_expect(base_path, hostile, 6, target->len, "is truncated");
+	/* two markers */
+	{
+		g_autofree guint8 *twice = g_malloc(len + sizeof(marker));
+		memcpy(twice, marker, sizeof(marker));
+		memcpy(twice + sizeof(marker), hostile, len);
+		upd_delta_test_zpatch_expect(base_path, twice, len + sizeof(marker), target->len,
+					     "is not a zstd patch");
+	}
+	/* the view of a base above 2 MiB is not materialized */
+	large_base = g_byte_array_new();
+	g_byte_array_append(large_base, base->data, base->len);
+	g_byte_array_set_size(large_base, 2 * 1024 * 1024 + 1);
+	large_base_path = upd_delta_test_write("large-base", large_base->data, large_base->len);
+	upd_delta_test_zpatch_expect(large_base_path, hostile, len, target->len,
+				     "needs a base of at most 2097152 bytes, not 2097153");
+	/* and the plain frame after the marker does not help */
+	{
+		g_autoptr(GBytes) large_bytes = g_bytes_new(large_base->data, large_base->len);
+		g_autoptr(GBytes) large_delta = upd_delta_encode(
+			UPD_DELTA_FORMAT_ZSTD_PATCH, large_bytes, target_bytes, 1, NULL, &error);
+		gsize large_len = g_bytes_get_size(large_delta);
+		g_autofree guint8 *marked = g_malloc(large_len + sizeof(marker));
+
+		g_assert_no_error(error);
+		/* the encoder makes the plain form only */
+		g_assert_cmpmem(g_bytes_get_data(large_delta, NULL), 4, "\x28\xb5\x2f\xfd", 4);
+		memcpy(marked, marker, sizeof(marker));
+		memcpy(marked + sizeof(marker), g_bytes_get_data(large_delta, NULL), large_len);
+		upd_delta_test_zpatch_expect(large_base_path, marked, large_len + sizeof(marker),
+					     target->len, "needs a base of at most 2097152 bytes");
+	}
+}
+
+/* a bitcode base of exactly 2 MiB still gets the bit-shifted view */
+static void
+upd_delta_test_zpatch_bitstream_limit(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(12);
+	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 2 * 1024 * 1024);
+	g_autoptr(GByteArray) target = NULL;
+	g_autoptr(GBytes) base_bytes = NULL;
+	g_autoptr(GBytes) target_bytes = NULL;
+	g_autoptr(GBytes) delta = NULL;
+	g_autoptr(GError) error = NULL;
+
+	memcpy(base->data, "\xde\xc0\x17\x0b", 4);
+	target = upd_delta_test_bit_edit(rand, base, 8);
+	base_bytes = g_bytes_new(base->data, base->len);
+	target_bytes = g_bytes_new(target->data, target->len);
+	/* level 3: level 19 over a 32 MiB window takes long and is not what
+	 * is tested */
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_ZSTD_PATCH, base_bytes, target_bytes, 3, NULL,
+				 &error);
+	g_assert_no_error(error);
+	g_assert_cmpmem(g_bytes_get_data(delta, NULL), 8, "\x5b\x2a\x4d\x18\x08\0\0\0", 8);
+	g_assert_cmpuint(upd_delta_test_roundtrip_level(&zpatch, base, target, 3), ==,
+			 g_bytes_get_size(delta));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -840,5 +1016,8 @@ main(int argc, char **argv)
 	g_test_add_func("/libupdater/delta/zpatch/corrupt", upd_delta_test_corrupt_zpatch);
 	g_test_add_func("/libupdater/delta/updiff/corrupt", upd_delta_test_corrupt_updiff);
 	g_test_add_func("/libupdater/delta/updiff/bitstream", upd_delta_test_bitstream);
+	g_test_add_func("/libupdater/delta/zpatch/bitstream", upd_delta_test_zpatch_bitstream);
+	g_test_add_func("/libupdater/delta/zpatch/bitstream-limit",
+			upd_delta_test_zpatch_bitstream_limit);
 	return g_test_run();
 }

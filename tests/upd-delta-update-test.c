@@ -12,6 +12,7 @@
 
 #include "upd-file-private.h"
 #include "upd-manifest-private.h"
+#include "upd-pack-private.h"
 #include "upd-pb-private.h"
 #include "upd-plan-private.h"
 #include "upd-repo-layout-private.h"
@@ -52,6 +53,7 @@ typedef struct {
 	UpdTestServer *server;
 	gchar *payload[N_VERSIONS]; /* what each version publishes */
 	gboolean exe;		    /* single exe payloads instead of trees */
+	gboolean no_packs;	    /* publish with --no-packs */
 	guint n_caches;
 } Fixture;
 
@@ -469,7 +471,8 @@ counted_download(Fixture *f, JsonParser *parser, guint64 *server_bytes, gchar **
 	json = ctl_json(f, parser, "download", err);
 	*server_bytes =
 		upd_test_fault_server_get_bytes_sent(counter, "/" UPD_REPO_OBJECTS_DIR "/") +
-		upd_test_fault_server_get_bytes_sent(counter, "/" UPD_REPO_DELTAS_DIR "/");
+		upd_test_fault_server_get_bytes_sent(counter, "/" UPD_REPO_DELTAS_DIR "/") +
+		upd_test_fault_server_get_bytes_sent(counter, "/" UPD_REPO_PACKS_DIR "/");
 	fixture_write_config(f, f->server->url);
 	return json;
 }
@@ -479,14 +482,16 @@ counted_download(Fixture *f, JsonParser *parser, guint64 *server_bytes, gchar **
 static void
 fixture_install_then_publish(Fixture *f, guint installed)
 {
+	const gchar *packs = f->no_packs ? "--no-packs" : NULL;
+
 	fixture_make_payloads(f);
 	for (guint v = 0; v <= installed; v++)
-		fixture_publish(f, v, "--delta-bases", "2", NULL);
+		fixture_publish(f, v, "--delta-bases", "2", packs, NULL);
 	fixture_write_config(f, f->server->url);
 	ctl_install(f, installed);
 	assert_installed(f, installed);
 	for (guint v = installed + 1; v < N_VERSIONS; v++)
-		fixture_publish(f, v, "--delta-bases", "2", NULL);
+		fixture_publish(f, v, "--delta-bases", "2", packs, NULL);
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -505,6 +510,8 @@ test_update_from_previous(Fixture *f, gconstpointer user_data)
 	guint64 server_bytes = 0;
 	guint64 planned;
 
+	/* each object and delta in its own request (packs below) */
+	f->no_packs = TRUE;
 	fixture_install_then_publish(f, 1);
 	manifest = fixture_load_manifest(f);
 	target = manifest_object(manifest, 2, fixture_delta_entry(f));
@@ -549,6 +556,8 @@ test_update_from_older(Fixture *f, gconstpointer user_data)
 	const Updater__Delta *delta;
 	JsonObject *json;
 
+	/* each object and delta in its own request (packs below) */
+	f->no_packs = TRUE;
 	fixture_install_then_publish(f, 0);
 	manifest = fixture_load_manifest(f);
 	target = manifest_object(manifest, 2, fixture_delta_entry(f));
@@ -581,6 +590,8 @@ test_update_from_older(Fixture *f, gconstpointer user_data)
 static void
 test_wrong_base(Fixture *f, gconstpointer user_data)
 {
+	g_autoptr(UpdTestFaultServer) counter = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(UpdManifest) manifest = NULL;
 	g_autofree gchar *base_file = NULL;
@@ -598,12 +609,20 @@ test_wrong_base(Fixture *f, gconstpointer user_data)
 	upd_test_write_file(base_file, "#!/bin/sh\necho edited\n", -1, 0755);
 
 	fixture_new_cache(f);
-	json = counted_download(f, parser, &server_bytes, NULL);
+	counter = upd_test_fault_server_new(f->repo, 1);
+	fixture_write_config(f, upd_test_fault_server_get_url(counter));
+	json = ctl_json(f, parser, "download", NULL);
+	server_bytes = upd_test_fault_server_get_bytes_sent(counter, "/" UPD_REPO_OBJECTS_DIR "/") +
+		       upd_test_fault_server_get_bytes_sent(counter, "/" UPD_REPO_DELTAS_DIR "/");
+	fixture_write_config(f, f->server->url);
 	g_assert_cmpint(json_object_get_int_member(json, "deltas"), ==, 0);
 	g_assert_cmpint(json_object_get_int_member(json, "delta_fallbacks"), ==, 0);
 	g_assert_cmpuint(server_bytes, ==,
 			 (guint64)json_object_get_int_member(json, "download_size"));
 	g_assert_cmpuint(server_bytes, >=, target->stored_size);
+	/* the pack holds the delta this client cannot use: not taken */
+	requests = upd_test_fault_server_get_requests(counter, "/" UPD_REPO_PACKS_DIR "/");
+	g_assert_cmpuint(requests->len, ==, 0);
 	ctl_install(f, 2);
 	assert_installed(f, 2);
 }
@@ -641,6 +660,8 @@ test_corrupt_delta(Fixture *f, gconstpointer user_data)
 	guint64 server_bytes = 0;
 	guint64 planned;
 
+	/* each object and delta in its own request (packs below) */
+	f->no_packs = TRUE;
 	fixture_install_then_publish(f, 1);
 	manifest = fixture_load_manifest(f);
 	target = manifest_object(manifest, 2, fixture_delta_entry(f));
@@ -706,6 +727,8 @@ test_base_changed_after_plan(Fixture *f, gconstpointer user_data)
 	guint64 progress[2] = {0, 0};
 	gsize len = 0;
 
+	/* each object and delta in its own request (packs below) */
+	f->no_packs = TRUE;
 	fixture_install_then_publish(f, 1);
 	manifest = fixture_load_manifest(f);
 	target = manifest_object(manifest, 2, fixture_delta_entry(f));
@@ -748,6 +771,141 @@ test_base_changed_after_plan(Fixture *f, gconstpointer user_data)
 	g_assert_true(
 		upd_transaction_install(transaction, plan, UPD_INSTALL_FLAGS_NONE, NULL, &error));
 	g_assert_no_error(error);
+	assert_installed(f, 2);
+}
+
+/* the pack of release @v for a client that has release @from */
+static const Updater__Pack *
+manifest_pack(UpdManifest *manifest, guint v, guint from)
+{
+	const Updater__Manifest *pb = upd_manifest_get_pb(manifest);
+
+	for (gsize i = 0; i < pb->n_releases; i++) {
+		if (g_strcmp0(pb->releases[i]->version, versions[v]) != 0)
+			continue;
+		for (gsize j = 0; j < pb->releases[i]->n_packs; j++) {
+			if (g_strcmp0(pb->releases[i]->packs[j]->from_version, versions[from]) == 0)
+				return pb->releases[i]->packs[j];
+		}
+	}
+	g_error("no pack of %s from %s", versions[v], versions[from]);
+}
+
+/* (f) a tree update from @installed to 1.2 in one request: the pack from
+ * @installed, exactly the planned bytes, which are what the objects and the
+ * delta one by one would have cost */
+static void
+check_pack_update(Fixture *f, guint installed)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(UpdManifest) manifest = NULL;
+	g_autoptr(UpdTestFaultServer) counter = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autoptr(GArray) parts = NULL;
+	g_autofree gchar *pack_url = NULL;
+	const Updater__Pack *pack;
+	const Updater__Release *release = NULL;
+	const Updater__Release *base = NULL;
+	const Updater__Manifest *pb;
+	guint64 parts_size = 0;
+	JsonObject *json;
+
+	fixture_install_then_publish(f, installed);
+	manifest = fixture_load_manifest(f);
+	pb = upd_manifest_get_pb(manifest);
+	for (gsize i = 0; i < pb->n_releases; i++) {
+		if (g_strcmp0(pb->releases[i]->version, versions[2]) == 0)
+			release = pb->releases[i];
+		if (g_strcmp0(pb->releases[i]->version, versions[installed]) == 0)
+			base = pb->releases[i];
+	}
+	g_assert_nonnull(release);
+	g_assert_nonnull(base);
+	/* a pack from each of the last two releases */
+	g_assert_cmpuint(release->n_packs, ==, 2);
+	pack = manifest_pack(manifest, 2, installed);
+	pack_url = g_strconcat("/", pack->object->path, NULL);
+	/* README and the random data whole, the program as a delta */
+	parts = upd_pack_parts(release, base, &parts_size);
+	g_assert_cmpuint(parts->len, ==, 3);
+	g_assert_cmpuint(parts_size, ==, pack->object->stored_size);
+	g_assert_nonnull(g_array_index(parts, UpdPackPart, 1).delta);
+
+	fixture_new_cache(f);
+	counter = upd_test_fault_server_new(f->repo, 1);
+	fixture_write_config(f, upd_test_fault_server_get_url(counter));
+	json = ctl_json(f, parser, "download", NULL);
+	g_test_message("%s -> %s: one pack of %" G_GUINT64_FORMAT " bytes in %u parts",
+		       versions[installed], versions[2], (guint64)pack->object->stored_size,
+		       parts->len);
+	/* besides the check, one request: the pack */
+	requests = upd_test_fault_server_get_requests(counter, "/" UPD_REPO_PACKS_DIR "/");
+	g_assert_cmpuint(requests->len, ==, 1);
+	g_assert_cmpstr(((UpdTestFaultRequest *)g_ptr_array_index(requests, 0))->path, ==,
+			pack_url);
+	g_clear_pointer(&requests, g_ptr_array_unref);
+	requests = upd_test_fault_server_get_requests(counter, "/" UPD_REPO_OBJECTS_DIR "/");
+	g_assert_cmpuint(requests->len, ==, 0);
+	g_clear_pointer(&requests, g_ptr_array_unref);
+	requests = upd_test_fault_server_get_requests(counter, "/" UPD_REPO_DELTAS_DIR "/");
+	g_assert_cmpuint(requests->len, ==, 0);
+	g_assert_cmpint(json_object_get_int_member(json, "download_size"), ==,
+			(gint64)pack->object->stored_size);
+	g_assert_cmpuint(upd_test_fault_server_get_bytes_sent(counter, "/" UPD_REPO_PACKS_DIR "/"),
+			 ==, pack->object->stored_size);
+	g_assert_cmpint(json_object_get_int_member(json, "bytes_received"), ==,
+			(gint64)pack->object->stored_size);
+	g_assert_cmpint(json_object_get_int_member(json, "deltas"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(json, "delta_fallbacks"), ==, 0);
+	fixture_write_config(f, f->server->url);
+	ctl_install(f, 2);
+	assert_installed(f, 2);
+}
+
+static void
+test_pack_from_previous(Fixture *f, gconstpointer user_data)
+{
+	check_pack_update(f, 1);
+}
+
+static void
+test_pack_from_older(Fixture *f, gconstpointer user_data)
+{
+	check_pack_update(f, 0);
+}
+
+/* (g) the pack in the repository is damaged: a warning says so, the
+ * objects and the delta come one by one, and the install is right */
+static void
+test_corrupt_pack(Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(UpdManifest) manifest = NULL;
+	g_autofree gchar *pack_path = NULL;
+	g_autofree gchar *err = NULL;
+	const Updater__Pack *pack;
+	JsonObject *json;
+	guint64 server_bytes = 0;
+	guint64 planned;
+
+	fixture_install_then_publish(f, 1);
+	manifest = fixture_load_manifest(f);
+	pack = manifest_pack(manifest, 2, 1);
+	pack_path = g_build_filename(f->repo, pack->object->path, NULL);
+	flip_byte(pack_path);
+
+	fixture_new_cache(f);
+	json = counted_download(f, parser, &server_bytes, &err);
+	planned = (guint64)json_object_get_int_member(json, "download_size");
+	g_assert_cmpuint(planned, ==, pack->object->stored_size);
+	g_assert_nonnull(strstr(err, "pack from 1.1"));
+	g_assert_nonnull(strstr(err, "unusable"));
+	g_assert_cmpint(json_object_get_int_member(json, "deltas"), ==, 1);
+	/* the damaged pack, then its parts: the same bytes again */
+	g_assert_cmpuint(server_bytes, ==, 2 * planned);
+	g_assert_cmpint(json_object_get_int_member(json, "bytes_received"), ==,
+			(gint64)server_bytes);
+	ctl_install(f, 2);
 	assert_installed(f, 2);
 }
 
@@ -824,6 +982,9 @@ main(int argc, char **argv)
 	ADD("/delta-update/tree/wrong-base", FALSE, test_wrong_base);
 	ADD("/delta-update/tree/corrupt-delta", FALSE, test_corrupt_delta);
 	ADD("/delta-update/tree/base-changed-after-plan", FALSE, test_base_changed_after_plan);
+	ADD("/delta-update/tree/pack-from-previous", FALSE, test_pack_from_previous);
+	ADD("/delta-update/tree/pack-from-older", FALSE, test_pack_from_older);
+	ADD("/delta-update/tree/corrupt-pack", FALSE, test_corrupt_pack);
 	ADD("/delta-update/exe/from-previous", TRUE, test_update_from_previous);
 	ADD("/delta-update/exe/from-older", TRUE, test_update_from_older);
 	ADD("/delta-update/exe/wrong-base", TRUE, test_wrong_base);

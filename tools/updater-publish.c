@@ -17,6 +17,7 @@
 #include "upd-i18n-private.h"
 #include "upd-key.h"
 #include "upd-manifest-private.h"
+#include "upd-pack-private.h"
 #include "upd-payload-type-private.h"
 #include "upd-release-private.h"
 #include "upd-validate-private.h"
@@ -50,6 +51,7 @@ typedef struct {
 	gint level;
 	gint delta_bases;
 	gint delta_memory; /* MiB; 0: half of the physical memory */
+	gboolean no_packs;
 	gboolean json;
 	gboolean verbose;
 } UptPublishOptions;
@@ -99,6 +101,7 @@ upt_publish_check_applicable(UptPublishOptions *opts, const gchar *command, GErr
 		{"--level", opts->level != UPT_PUBLISH_UNSET, "r"},
 		{"--delta-bases", opts->delta_bases != UPT_PUBLISH_UNSET, "r"},
 		{"--delta-memory", opts->delta_memory != UPT_PUBLISH_UNSET, "r"},
+		{"--no-packs", opts->no_packs, "r"},
 		{"--json", opts->json, "rl"},
 	};
 	gchar letter = g_strcmp0(command, "resign") == 0 ? 's' : command[0];
@@ -457,9 +460,33 @@ upt_publish_find_payload(const Updater__Release *release, const gchar *name)
 	return NULL;
 }
 
+/* the base for a file that an earlier tree does not have at its path: the
+ * file with the same name elsewhere in that tree (a new translation of a
+ * catalogue other languages have, a file that moved), the closest in size
+ * when there are several; NULL when no file has that name */
+static const Updater__Object *
+upt_publish_base_by_name(GHashTable *by_name, const gchar *path, guint64 size)
+{
+	g_autofree gchar *name = g_path_get_basename(path);
+	GPtrArray *candidates = g_hash_table_lookup(by_name, name);
+	const Updater__Object *best = NULL;
+	guint64 best_distance = G_MAXUINT64;
+
+	for (guint i = 0; candidates != NULL && i < candidates->len; i++) {
+		const Updater__Object *object = g_ptr_array_index(candidates, i);
+		guint64 distance = object->size > size ? object->size - size : size - object->size;
+		if (distance < best_distance) {
+			best = object;
+			best_distance = distance;
+		}
+	}
+	return best;
+}
+
 /* Asks for deltas to each object of the new release from the same tree path
  * (or the same component's single payload) in each of the channel's last
- * --delta-bases releases, newest first. */
+ * --delta-bases releases, newest first; for a file at a new path, from the
+ * file of the same name (upt_publish_base_by_name()). */
 static void
 upt_publish_request_deltas(UptPublishOptions *opts,
 			   const Updater__Manifest *old_pb,
@@ -474,6 +501,7 @@ upt_publish_request_deltas(UptPublishOptions *opts,
 		const Updater__Payload *old =
 			upt_publish_find_payload(old_pb->releases[r - 1], opts->component);
 		g_autoptr(GHashTable) by_path = NULL;
+		g_autoptr(GHashTable) by_name = NULL;
 
 		if (old == NULL)
 			continue;
@@ -486,10 +514,25 @@ upt_publish_request_deltas(UptPublishOptions *opts,
 		if (old->type != UPDATER__PAYLOAD_TYPE__PAYLOAD_TYPE_TREE)
 			continue;
 		by_path = g_hash_table_new(g_str_hash, g_str_equal);
+		by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						(GDestroyNotify)g_ptr_array_unref);
 		for (gsize i = 0; i < old->n_entries; i++) {
-			if (old->entries[i]->object != NULL)
-				g_hash_table_insert(by_path, old->entries[i]->path,
-						    old->entries[i]->object);
+			const Updater__TreeEntry *entry = old->entries[i];
+			gchar *name;
+			GPtrArray *same_name;
+
+			if (entry->object == NULL)
+				continue;
+			g_hash_table_insert(by_path, entry->path, entry->object);
+			name = g_path_get_basename(entry->path);
+			same_name = g_hash_table_lookup(by_name, name);
+			if (same_name == NULL) {
+				same_name = g_ptr_array_new();
+				g_hash_table_insert(by_name, name, same_name);
+			} else {
+				g_free(name);
+			}
+			g_ptr_array_add(same_name, entry->object);
 		}
 		for (gsize i = 0; i < payload->n_entries; i++) {
 			const Updater__TreeEntry *entry = payload->entries[i];
@@ -499,6 +542,9 @@ upt_publish_request_deltas(UptPublishOptions *opts,
 			if (entry->object == NULL)
 				continue;
 			base = g_hash_table_lookup(by_path, entry->path);
+			if (base == NULL)
+				base = upt_publish_base_by_name(by_name, entry->path,
+								entry->object->size);
 			if (base == NULL)
 				continue;
 			file = g_build_filename(path, entry->path, NULL);
@@ -535,6 +581,47 @@ upt_publish_make_deltas(UptPublishOptions *opts,
 				(Updater__Object *)upt_delta_maker_get_object(maker, entry->object);
 	}
 	return g_steal_pointer(&maker);
+}
+
+/* one pack (updater.proto's Pack) from each of the channel's last
+ * --delta-bases releases to @release, when it has more than one part: a
+ * client with that release installed downloads the pack in one request
+ * instead of each object and delta in its own */
+static gboolean
+upt_publish_make_packs(UptPublishOptions *opts,
+		       UptStaging *staging,
+		       const Updater__Manifest *old_pb,
+		       Updater__Release *release,
+		       UptArena *arena,
+		       GError **error)
+{
+	g_autoptr(GPtrArray) packs = g_ptr_array_new();
+	gsize n = old_pb->n_releases;
+
+	for (gsize r = n; r > 0 && n - r < (gsize)opts->delta_bases; r--) {
+		const Updater__Release *base = old_pb->releases[r - 1];
+		guint64 size = 0;
+		g_autoptr(GArray) parts = upd_pack_parts(release, base, &size);
+		const Updater__Object *object;
+		Updater__Pack *pack;
+
+		if (parts->len < 2)
+			continue;
+		object = upt_staging_add_pack(staging, parts, NULL, error);
+		if (object == NULL) {
+			g_prefix_error(error, _("cannot make the pack from %s: "), base->version);
+			return FALSE;
+		}
+		pack = upt_arena_take(arena, g_new0(Updater__Pack, 1));
+		updater__pack__init(pack);
+		pack->from_version = base->version;
+		pack->object = (Updater__Object *)object;
+		g_ptr_array_add(packs, pack);
+	}
+	release->n_packs = packs->len;
+	release->packs =
+		upt_arena_take(arena, g_memdup2(packs->pdata, packs->len * sizeof(gpointer)));
+	return TRUE;
 }
 
 static int
@@ -648,6 +735,9 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 	release.has_mandatory = TRUE;
 	release.mandatory = opts->mandatory;
 	release.minimum_version = opts->minimum_version;
+	if (old_pb != NULL && opts->delta_bases > 0 && !opts->no_packs &&
+	    !upt_publish_make_packs(opts, staging, old_pb, &release, &arena, &error))
+		return upt_cli_fail(g_steal_pointer(&error));
 
 	manifest.has_format_version = TRUE;
 	manifest.format_version = 1;
@@ -702,6 +792,7 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 		g_variant_dict_insert(&dict, "delta_seconds", "d", delta_seconds);
 		g_variant_dict_insert(&dict, "delta_peak_memory", "t",
 				      deltas != NULL ? upt_delta_maker_get_peak_memory(deltas) : 0);
+		g_variant_dict_insert(&dict, "packs", "u", (guint)release.n_packs);
 		upt_cli_print_json(g_variant_dict_end(&dict));
 	} else {
 		g_autofree gchar *size = g_format_size(upt_staging_get_new_bytes(staging));
@@ -726,6 +817,13 @@ upt_publish_release(UptPublishOptions *opts, gchar **args)
 					"objects.\n",
 					n),
 				n, delta_seconds, delta_size, full_size);
+		}
+		for (gsize i = 0; i < release.n_packs; i++) {
+			g_autofree gchar *pack_size =
+				g_format_size(release.packs[i]->object->stored_size);
+			/* TRANSLATORS: "Pack from 1.0: 4.2 MB in one file." */
+			g_print(_("Pack from %s: %s in one file.\n"),
+				release.packs[i]->from_version, pack_size);
 		}
 	}
 	return UPT_EXIT_OK;
@@ -976,6 +1074,11 @@ main(int argc, char **argv)
 		    "an encoder that alone needs more is skipped (default: half of the "
 		    "physical memory)"),
 		 N_("MIB")},
+		{"no-packs", 0, 0, G_OPTION_ARG_NONE, &opts.no_packs,
+		 N_("Publish no packs: by default, a client that has one of the last "
+		    "--delta-bases releases installed gets every changed object and delta "
+		    "of the new release in one file, with one request"),
+		 NULL},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &opts.json, N_("Print JSON for scripts"), NULL},
 		{"verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose, N_("Print debug messages"),
 		 NULL},

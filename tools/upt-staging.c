@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "upd-error.h"
 #include "upd-file-private.h"
 #include "upd-i18n-private.h"
 #include "upd-manifest-private.h"
+#include "upd-pack-private.h"
 #include "upd-repo-layout-private.h"
 #include "upd-sha256-private.h"
 #include "upd-zstd-private.h"
@@ -34,6 +36,7 @@ struct _UptStaging {
 	gboolean committed;
 	guint64 new_bytes;
 	guint new_deltas;
+	guint new_packs;
 	GMutex lock; /* objects, new_paths and new_deltas, for deltas made in threads */
 };
 
@@ -473,6 +476,121 @@ upt_staging_add_delta(UptStaging *self,
 	return upt_staging_new_delta_object(self, g_steal_pointer(&relative), sha256, len, TRUE);
 }
 
+/* where @object's stored bytes are now: staged here, or in the repository */
+static gchar *
+upt_staging_stored_file(UptStaging *self, const Updater__Object *object)
+{
+	g_autofree gchar *staged = g_build_filename(self->dir, object->path, NULL);
+	if (g_file_test(staged, G_FILE_TEST_IS_REGULAR))
+		return g_steal_pointer(&staged);
+	return upt_repository_build_path(self->repo, object->path);
+}
+
+/* appends the stored bytes of @part to @out, exactly its stored size */
+static gboolean
+upt_staging_append_part(UptStaging *self,
+			const Updater__Object *part,
+			int out,
+			const gchar *out_path,
+			UpdSha256 *sha,
+			guint8 *buf,
+			GCancellable *cancellable,
+			GError **error)
+{
+	g_autofree gchar *src = upt_staging_stored_file(self, part);
+	g_auto(UpdFd) in = open(src, O_RDONLY | O_CLOEXEC);
+	guint64 copied = 0;
+
+	if (in < 0) {
+		upd_file_set_error_errno(error, errno, _("cannot open %s"), src);
+		return FALSE;
+	}
+	for (;;) {
+		gsize len = 0;
+		if (!upt_staging_read_chunk(in, buf, &len, src, error))
+			return FALSE;
+		if (len == 0)
+			break;
+		copied += len;
+		if (copied > part->stored_size)
+			break;
+		if (!upd_file_write_all(out, buf, len, out_path, error))
+			return FALSE;
+		upd_sha256_update(sha, buf, len);
+		if (g_cancellable_set_error_if_cancelled(cancellable, error))
+			return FALSE;
+	}
+	if (copied != part->stored_size) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("%s in the repository has %" PRIu64
+			      " bytes or more, the manifest says %" PRIu64),
+			    src, copied, (guint64)part->stored_size);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+const Updater__Object *
+upt_staging_add_pack(UptStaging *self, GArray *parts, GCancellable *cancellable, GError **error)
+{
+	g_autofree gchar *tmp = g_build_filename(self->dir, "pack.tmp", NULL);
+	g_autofree gchar *relative = NULL;
+	g_autofree gchar *staged = NULL;
+	g_autofree gchar *repo_path = NULL;
+	g_autofree gchar *dir = NULL;
+	g_autofree guint8 *buf = g_malloc(UPT_STAGING_CHUNK);
+	g_autoptr(UpdSha256) sha = upd_sha256_new();
+	g_auto(UpdFd) fd = -1;
+	guint8 digest[UPD_SHA256_LEN];
+	guint64 size = 0;
+	Updater__Object *object;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		upd_file_set_error_errno(error, errno, _("cannot create %s"), tmp);
+		return NULL;
+	}
+	for (guint i = 0; i < parts->len; i++) {
+		const UpdPackPart *part = &g_array_index(parts, UpdPackPart, i);
+		if (!upt_staging_append_part(self, part->part, fd, tmp, sha, buf, cancellable,
+					     error))
+			return NULL;
+		size += part->part->stored_size;
+	}
+	if (fsync(fd) != 0) {
+		upd_file_set_error_errno(error, errno, _("cannot write %s"), tmp);
+		return NULL;
+	}
+	upd_sha256_finish(sha, digest);
+	relative = upd_repo_pack_path(digest);
+	staged = g_build_filename(self->dir, relative, NULL);
+	repo_path = upt_repository_build_path(self->repo, relative);
+	object = upt_staging_object_new(digest, size, FALSE, digest, size);
+	object->path = g_strdup(relative);
+	g_mutex_lock(&self->lock);
+	g_ptr_array_add(self->objects, object);
+	g_mutex_unlock(&self->lock);
+	/* the same parts from two bases, or a pack the repository has: the
+	 * same content under the same name, stored once */
+	if (g_file_test(staged, G_FILE_TEST_IS_REGULAR) ||
+	    g_file_test(repo_path, G_FILE_TEST_IS_REGULAR)) {
+		g_unlink(tmp);
+		return object;
+	}
+	dir = g_path_get_dirname(staged);
+	if (!upd_file_mkdir_parents(dir, 0755, error))
+		return NULL;
+	if (rename(tmp, staged) != 0) {
+		upd_file_set_error_errno(error, errno, _("cannot move %s into place"), staged);
+		return NULL;
+	}
+	g_mutex_lock(&self->lock);
+	g_ptr_array_add(self->new_paths, g_steal_pointer(&relative));
+	self->new_packs++;
+	g_mutex_unlock(&self->lock);
+	return object;
+}
+
 gboolean
 upt_staging_set_manifest(UptStaging *self,
 			 const gchar *app_id,
@@ -600,13 +718,19 @@ upt_staging_commit(UptStaging *self, GError **error)
 guint
 upt_staging_get_new_objects(UptStaging *self)
 {
-	return self->new_paths->len - self->new_deltas;
+	return self->new_paths->len - self->new_deltas - self->new_packs;
 }
 
 guint
 upt_staging_get_new_deltas(UptStaging *self)
 {
 	return self->new_deltas;
+}
+
+guint
+upt_staging_get_new_packs(UptStaging *self)
+{
+	return self->new_packs;
 }
 
 guint64

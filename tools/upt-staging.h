@@ -46,6 +46,12 @@ upt_staging_add_delta(UptStaging *self,
 		      const gchar *extension,
 		      GBytes *bytes,
 		      GError **error);
+/* A pack (updater.proto's Pack): @parts (UpdPackPart, from upd_pack_parts())
+ * copied one after the other from where their stored bytes are, staged or in
+ * the repository, into packs/<aa>/<sha256>.pack; the object describing it
+ * belongs to the staging. Each part is checked against its stored size. */
+const Updater__Object *
+upt_staging_add_pack(UptStaging *self, GArray *parts, GCancellable *cancellable, GError **error);
 gboolean
 upt_staging_set_manifest(UptStaging *self,
 			 const gchar *app_id,
@@ -60,5 +66,7 @@ guint64
 upt_staging_get_new_bytes(UptStaging *self);
 guint
 upt_staging_get_new_deltas(UptStaging *self);
+guint
+upt_staging_get_new_packs(UptStaging *self);
 
 G_END_DECLS
