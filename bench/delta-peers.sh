@@ -509,8 +509,11 @@ EOF
 	delta_line[$p]=$(grep -i -m 1 'deltas\{0,1\} in' "$run/t.cmd.out" || true)
 	deltas=$(find "$d/repo" -type f \( -name '*.zpatch' -o -name '*.updiff' \) | wc -l)
 	# the update starts from an empty cache: what 1.0 downloaded is gone, the
-	# installed 1.0 is what the client has
-	rm -rf "$d/home/cache"
+	# installed 1.0 is what the client has. Set aside, not deleted: ext4 makes
+	# new files slowly for a while after thousands were deleted (inodes freed
+	# in the last seconds are skipped one by one), which would time the
+	# deletion, not the client
+	mv "$d/home/cache" "$d/home/cache-1.0"
 	HOME=$d/home XDG_CONFIG_HOME=$d/home/config XDG_DATA_HOME=$d/home/data XDG_STATE_HOME=$d/home/state \
 		XDG_CACHE_HOME=$d/home/cache measure updater "$ctl" --config "$d/proxied.conf" install --json
 	if [ "$m_rc" != 0 ]; then

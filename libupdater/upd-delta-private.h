@@ -75,4 +75,21 @@ upd_delta_apply(UpdDeltaFormat format,
 		GCancellable *cancellable,
 		GError **error);
 
+/* the same, for a delta that is [@delta_offset, @delta_offset + @delta_size)
+ * of the open file @delta_fd (a part of a pack), named @delta_name in
+ * messages; the caller checks the result's digest, which also vouches for
+ * the delta's bytes */
+gboolean
+upd_delta_apply_at(UpdDeltaFormat format,
+		   const gchar *base_path,
+		   int delta_fd,
+		   guint64 delta_offset,
+		   guint64 delta_size,
+		   const gchar *delta_name,
+		   GOutputStream *out,
+		   guint64 target_size,
+		   guint8 out_sha256[UPD_SHA256_LEN],
+		   GCancellable *cancellable,
+		   GError **error);
+
 G_END_DECLS

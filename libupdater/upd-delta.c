@@ -1144,6 +1144,22 @@ upd_delta_read_full(int fd, guint8 *buf, gsize len, gint64 offset)
 	return done;
 }
 
+/* reads the next bytes of a delta that is [@offset, @offset + @size) of
+ * @fd, from @pos on (which advances), up to @len; fewer only at its end */
+static gssize
+upd_delta_read_next(int fd, guint8 *buf, gsize len, guint64 offset, guint64 size, guint64 *pos)
+{
+	gssize n;
+
+	if (*pos >= size)
+		return 0;
+	n = upd_delta_read_full(fd, buf, (gsize)MIN((guint64)len, size - *pos),
+				(gint64)(offset + *pos));
+	if (n > 0)
+		*pos += (guint64)n;
+	return n;
+}
+
 /* whether a ZSTD_PATCH delta whose first @len bytes are @data (all of it
  * when shorter than the read buffer) starts with the "UPDBITV1" marker frame
  * (see the top of the file): sets @header_len to the bytes before the zstd
@@ -1217,6 +1233,8 @@ upd_delta_zpatch_read_marker(const gchar *delta_path,
 static gboolean
 upd_delta_apply_zpatch(const gchar *delta_path,
 		       int fd,
+		       guint64 delta_offset,
+		       guint64 delta_size,
 		       const guint8 *base,
 		       gsize base_size,
 		       UpdDeltaSink *sink,
@@ -1233,10 +1251,11 @@ upd_delta_apply_zpatch(const gchar *delta_path,
 	gboolean done = FALSE;
 	gsize header_len = 0;
 	unsigned long long size;
+	guint64 pos = 0;
 	gssize n;
 
 	/* the start of the delta: the marker, and the frame's content size */
-	n = upd_delta_read_full(fd, inbuf, UPD_DELTA_STREAM_BUFFER, -1);
+	n = upd_delta_read_next(fd, inbuf, UPD_DELTA_STREAM_BUFFER, delta_offset, delta_size, &pos);
 	if (n < 0) {
 		upd_file_set_error_errno(error, errno, _("cannot read %s"), delta_path);
 		return FALSE;
@@ -1284,7 +1303,8 @@ upd_delta_apply_zpatch(const gchar *delta_path,
 		guint64 total;
 
 		if (in.pos == in.size && !eof) {
-			n = upd_delta_read_full(fd, inbuf, UPD_DELTA_STREAM_BUFFER, -1);
+			n = upd_delta_read_next(fd, inbuf, UPD_DELTA_STREAM_BUFFER, delta_offset,
+						delta_size, &pos);
 			if (n < 0) {
 				upd_file_set_error_errno(error, errno, _("cannot read %s"),
 							 delta_path);
@@ -1688,6 +1708,8 @@ upd_diff_decoder_finish(UpdDiffDecoder *self, GError **error)
 static gboolean
 upd_delta_apply_updiff(const gchar *delta_path,
 		       int fd,
+		       guint64 delta_offset,
+		       guint64 delta_size,
 		       const guint8 *base,
 		       gsize base_size,
 		       UpdDeltaSink *sink,
@@ -1707,15 +1729,11 @@ upd_delta_apply_updiff(const gchar *delta_path,
 	 * view, read through @view_buf */
 	guint64 view_size = base_size;
 	g_autofree guint8 *view_buf = NULL;
-	struct stat st;
+	guint64 pos = 0;
 	gssize n;
 
 	self->delta_path = delta_path;
-	if (fstat(fd, &st) != 0) {
-		upd_file_set_error_errno(error, errno, _("cannot read %s"), delta_path);
-		return FALSE;
-	}
-	n = upd_delta_read_full(fd, header, sizeof(header), 0);
+	n = upd_delta_read_next(fd, header, sizeof(header), delta_offset, delta_size, &pos);
 	if (n < 0) {
 		upd_file_set_error_errno(error, errno, _("cannot read %s"), delta_path);
 		return FALSE;
@@ -1741,14 +1759,14 @@ upd_delta_apply_updiff(const gchar *delta_path,
 	}
 	for (guint i = 0; i < UPDIFF_N_STREAMS; i++) {
 		guint64 len = upd_delta_get_u64(header + 16 + 8 * i);
-		if (len > (guint64)st.st_size - offset) {
+		if (len > delta_size - offset) {
 			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 				    _("delta %s is truncated"), delta_path);
 			return FALSE;
 		}
 		offset += len;
 	}
-	if (offset != (guint64)st.st_size) {
+	if (offset != delta_size) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
 			    _("delta %s has data after its end"), delta_path);
 		return FALSE;
@@ -1768,8 +1786,9 @@ upd_delta_apply_updiff(const gchar *delta_path,
 	offset = UPDIFF_HEADER_SIZE;
 	for (guint i = 0; i < UPDIFF_N_STREAMS; i++) {
 		guint64 len = upd_delta_get_u64(header + 16 + 8 * i);
-		if (!upd_delta_stream_init(&self->streams[i], names[i], delta_path, fd, offset, len,
-					   max_content[i], &content, error))
+		if (!upd_delta_stream_init(&self->streams[i], names[i], delta_path, fd,
+					   delta_offset + offset, len, max_content[i], &content,
+					   error))
 			return FALSE;
 		offset += len;
 		if (i != UPDIFF_EXTRA)
@@ -1853,19 +1872,21 @@ upd_delta_apply_updiff(const gchar *delta_path,
 }
 
 gboolean
-upd_delta_apply(UpdDeltaFormat format,
-		const gchar *base_path,
-		const gchar *delta_path,
-		GOutputStream *out,
-		guint64 target_size,
-		guint8 out_sha256[UPD_SHA256_LEN],
-		GCancellable *cancellable,
-		GError **error)
+upd_delta_apply_at(UpdDeltaFormat format,
+		   const gchar *base_path,
+		   int delta_fd,
+		   guint64 delta_offset,
+		   guint64 delta_size,
+		   const gchar *delta_name,
+		   GOutputStream *out,
+		   guint64 target_size,
+		   guint8 out_sha256[UPD_SHA256_LEN],
+		   GCancellable *cancellable,
+		   GError **error)
 {
 	g_autoptr(GMappedFile) mapped = NULL;
 	g_autoptr(UpdSha256) sha = upd_sha256_new();
 	g_autofree guint8 *buf = NULL;
-	g_auto(UpdFd) fd = -1;
 	static const guint8 empty[1] = {0};
 	const guint8 *base;
 	gsize base_size;
@@ -1873,7 +1894,8 @@ upd_delta_apply(UpdDeltaFormat format,
 	gboolean ok;
 
 	g_return_val_if_fail(base_path != NULL, FALSE);
-	g_return_val_if_fail(delta_path != NULL, FALSE);
+	g_return_val_if_fail(delta_fd >= 0, FALSE);
+	g_return_val_if_fail(delta_name != NULL, FALSE);
 	g_return_val_if_fail(G_IS_OUTPUT_STREAM(out), FALSE);
 	g_return_val_if_fail(out_sha256 != NULL, FALSE);
 	g_return_val_if_fail(cancellable == NULL || G_IS_CANCELLABLE(cancellable), FALSE);
@@ -1882,11 +1904,6 @@ upd_delta_apply(UpdDeltaFormat format,
 	if (format != UPD_DELTA_FORMAT_ZSTD_PATCH && format != UPD_DELTA_FORMAT_UPDIFF) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 			    _("unknown delta format %d"), (gint)format);
-		return FALSE;
-	}
-	fd = open(delta_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		upd_file_set_error_errno(error, errno, _("cannot open %s"), delta_path);
 		return FALSE;
 	}
 	mapped = g_mapped_file_new(base_path, FALSE, error);
@@ -1905,13 +1922,36 @@ upd_delta_apply(UpdDeltaFormat format,
 	sink.buf = buf;
 	sink.cancellable = cancellable;
 	if (format == UPD_DELTA_FORMAT_ZSTD_PATCH)
-		ok = upd_delta_apply_zpatch(delta_path, fd, base, base_size, &sink, target_size,
-					    error);
+		ok = upd_delta_apply_zpatch(delta_name, delta_fd, delta_offset, delta_size, base,
+					    base_size, &sink, target_size, error);
 	else
-		ok = upd_delta_apply_updiff(delta_path, fd, base, base_size, &sink, target_size,
-					    error);
+		ok = upd_delta_apply_updiff(delta_name, delta_fd, delta_offset, delta_size, base,
+					    base_size, &sink, target_size, error);
 	if (!ok)
 		return FALSE;
 	upd_sha256_finish(sha, out_sha256);
 	return TRUE;
+}
+
+gboolean
+upd_delta_apply(UpdDeltaFormat format,
+		const gchar *base_path,
+		const gchar *delta_path,
+		GOutputStream *out,
+		guint64 target_size,
+		guint8 out_sha256[UPD_SHA256_LEN],
+		GCancellable *cancellable,
+		GError **error)
+{
+	g_auto(UpdFd) fd = -1;
+	struct stat st;
+
+	g_return_val_if_fail(delta_path != NULL, FALSE);
+	fd = open(delta_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		upd_file_set_error_errno(error, errno, _("cannot open %s"), delta_path);
+		return FALSE;
+	}
+	return upd_delta_apply_at(format, base_path, fd, 0, (guint64)st.st_size, delta_path, out,
+				  target_size, out_sha256, cancellable, error);
 }

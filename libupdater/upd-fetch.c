@@ -722,13 +722,16 @@ upd_fetch_object_from_pack(const Updater__Object *object,
 
 /* ------------------------------------------------------------------ deltas */
 
-/* applies the delta file at @delta_path to @base_path and gives the result
- * the object's final cache name, once it verified */
+/* applies the delta at [@delta_offset, + the patch's size) of @delta_fd
+ * (named @delta_name) to @base_path and gives the result the object's final
+ * cache name, once it verified */
 static gboolean
 upd_fetch_apply_delta(const Updater__Object *object,
 		      const Updater__Delta *delta,
 		      const gchar *base_path,
-		      const gchar *delta_path,
+		      int delta_fd,
+		      guint64 delta_offset,
+		      const gchar *delta_name,
 		      gboolean durable,
 		      GCancellable *cancellable,
 		      GError **error)
@@ -761,8 +764,9 @@ upd_fetch_apply_delta(const Updater__Object *object,
 	}
 	/* the stream owns the descriptor */
 	out = g_unix_output_stream_new(fd, TRUE);
-	if (!upd_delta_apply((UpdDeltaFormat)delta->format, base_path, delta_path, out,
-			     object->size, digest, cancellable, &error_local)) {
+	if (!upd_delta_apply_at((UpdDeltaFormat)delta->format, base_path, delta_fd, delta_offset,
+				delta->patch->stored_size, delta_name, out, object->size, digest,
+				cancellable, &error_local)) {
 		g_unlink(tmp_path);
 		upd_error_convert(&error_local);
 		g_propagate_prefixed_error(error, g_steal_pointer(&error_local),
@@ -797,7 +801,6 @@ static gboolean
 upd_fetch_apply_cached_delta(const Updater__Object *object,
 			     const Updater__Delta *delta,
 			     const gchar *base_path,
-			     gboolean durable,
 			     GCancellable *cancellable,
 			     GError **error);
 
@@ -816,7 +819,7 @@ upd_fetch_delta(const Updater__Object *object,
 	if (!upd_fetch_object(delta->patch, base_urls, session, limiter, policy, counters,
 			      cancellable, error))
 		return FALSE;
-	return upd_fetch_apply_cached_delta(object, delta, base_path, TRUE, cancellable, error);
+	return upd_fetch_apply_cached_delta(object, delta, base_path, cancellable, error);
 }
 
 gboolean
@@ -829,10 +832,14 @@ upd_fetch_delta_from_pack(const Updater__Object *object,
 			  GCancellable *cancellable,
 			  GError **error)
 {
-	if (!upd_fetch_object_from_pack(delta->patch, pack_fd, pack_path, offset, cancellable,
-					error))
-		return FALSE;
-	return upd_fetch_apply_cached_delta(object, delta, base_path, FALSE, cancellable, error);
+	/* applied where it is: the pack verified, and so does the result */
+	g_autofree gchar *hex = upd_sha256_to_hex(delta->patch->sha256.data);
+	g_autofree gchar *name = g_strdup_printf("%s (%s)", pack_path, hex);
+	gboolean ok = upd_fetch_apply_delta(object, delta, base_path, pack_fd, offset, name, FALSE,
+					    cancellable, error);
+	if (!ok)
+		upd_error_convert(error);
+	return ok;
 }
 
 /* applies @delta, verified in the cache, to @base_path; the delta goes once it
@@ -841,7 +848,6 @@ static gboolean
 upd_fetch_apply_cached_delta(const Updater__Object *object,
 			     const Updater__Delta *delta,
 			     const gchar *base_path,
-			     gboolean durable,
 			     GCancellable *cancellable,
 			     GError **error)
 {
@@ -850,8 +856,17 @@ upd_fetch_apply_cached_delta(const Updater__Object *object,
 	g_autoptr(GError) error_local = NULL;
 	gboolean ok;
 
-	ok = upd_fetch_apply_delta(object, delta, base_path, delta_path, durable, cancellable,
-				   &error_local);
+	{
+		g_auto(UpdFd) fd = open(delta_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			upd_file_set_error_errno(&error_local, errno, _("cannot open %s"),
+						 delta_path);
+			ok = FALSE;
+		} else {
+			ok = upd_fetch_apply_delta(object, delta, base_path, fd, 0, delta_path,
+						   TRUE, cancellable, &error_local);
+		}
+	}
 	/* a verified delta interrupted while applying is applied again next time;
 	 * otherwise it has done its job, or proved useless */
 	if (ok || !g_error_matches(error_local, UPD_ERROR, UPD_ERROR_CANCELLED))
