@@ -486,8 +486,14 @@ upd_install_place_file(UpdInstallContext *ctx, const gchar *path, guint index, G
 		/* a damaged download (a crash before the cache was synced, a
 		 * user's edit) is removed: the next attempt downloads it again */
 		if (item->from_cache &&
-		    g_error_matches(error_local, UPD_ERROR, UPD_ERROR_DIGEST_MISMATCH))
-			unlink(item->source);
+		    g_error_matches(error_local, UPD_ERROR, UPD_ERROR_DIGEST_MISMATCH) &&
+		    unlink(item->source) == 0) {
+			g_set_error(error, UPD_ERROR, UPD_ERROR_DIGEST_MISMATCH,
+				    _("%s; it was removed from the download cache, and the next "
+				      "attempt downloads it again"),
+				    error_local->message);
+			return FALSE;
+		}
 		g_propagate_error(error, g_steal_pointer(&error_local));
 		return FALSE;
 	}

@@ -909,6 +909,62 @@ test_corrupt_pack(Fixture *f, gconstpointer user_data)
 	assert_installed(f, 2);
 }
 
+/* (h) a part of the pack damaged in the cache after it was stored there
+ * (as a crash before the one syncfs could leave it): the install refuses
+ * it, names it and removes it; the next install downloads that object
+ * again, alone, and succeeds */
+static void
+test_damaged_cache(Fixture *f, gconstpointer user_data)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(UpdManifest) manifest = NULL;
+	g_autoptr(UpdTestFaultServer) counter = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autofree gchar *hex = NULL;
+	g_autofree gchar *cached = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	const Updater__Object *random;
+	const gchar *argv[] = {upd_test_program("UPDATERCTL"), "--config", f->config, "install",
+			       NULL};
+	const gchar *env[3] = {NULL};
+	gint status;
+
+	fixture_install_then_publish(f, 1);
+	manifest = fixture_load_manifest(f);
+	random = manifest_object(manifest, 2, "data/random.bin");
+	fixture_new_cache(f);
+	(void)ctl_json(f, parser, "download", NULL);
+	hex = upd_sha256_to_hex(random->sha256.data);
+	cached = g_build_filename(f->cache, "updater", "objects", NULL);
+	{
+		g_autofree gchar *prefix = g_strndup(hex, 2);
+		g_autofree gchar *dir = cached;
+		cached = g_build_filename(dir, prefix, hex, NULL);
+	}
+	g_assert_true(g_file_test(cached, G_FILE_TEST_IS_REGULAR));
+	flip_byte(cached);
+
+	env[0] = f->env_state;
+	env[1] = f->env_cache;
+	status = upd_test_run(argv, env, NULL, &out, &err);
+	g_test_message("install with a damaged cache file: exit %d: %s", status, err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, hex));
+	g_assert_nonnull(strstr(err, "removed from the download cache"));
+	g_assert_false(g_file_test(cached, G_FILE_TEST_EXISTS));
+	/* 1.1 still current */
+	assert_installed(f, 1);
+
+	counter = upd_test_fault_server_new(f->repo, 1);
+	fixture_write_config(f, upd_test_fault_server_get_url(counter));
+	ctl_install(f, 2);
+	requests = upd_test_fault_server_get_requests(counter, "/" UPD_REPO_OBJECTS_DIR "/");
+	g_assert_cmpuint(requests->len, ==, 1);
+	fixture_write_config(f, f->server->url);
+	assert_installed(f, 2);
+}
+
 /* (e) --delta-bases 0: no deltas anywhere */
 static void
 test_no_delta_bases(Fixture *f, gconstpointer user_data)
@@ -985,6 +1041,7 @@ main(int argc, char **argv)
 	ADD("/delta-update/tree/pack-from-previous", FALSE, test_pack_from_previous);
 	ADD("/delta-update/tree/pack-from-older", FALSE, test_pack_from_older);
 	ADD("/delta-update/tree/corrupt-pack", FALSE, test_corrupt_pack);
+	ADD("/delta-update/tree/damaged-cache", FALSE, test_damaged_cache);
 	ADD("/delta-update/exe/from-previous", TRUE, test_update_from_previous);
 	ADD("/delta-update/exe/from-older", TRUE, test_update_from_older);
 	ADD("/delta-update/exe/wrong-base", TRUE, test_wrong_base);
