@@ -21,9 +21,10 @@ G_BEGIN_DECLS
  *    at most 2 MiB the prefix may be the base's bit-shifted view instead,
  *    which a skippable frame ("UPDBITV1") before the zstd frame announces.
  *  - UPDIFF: libupdater's suffix-array (bsdiff-class) encoding made with
- *    libdivsufsort: a header, then a control stream, a difference stream
- *    and an extra stream, each compressed by zstd. Smaller for rebuilt
- *    executables, where code moves and addresses shift.
+ *    libdivsufsort: a header, then a control stream, the difference bytes
+ *    in two streams and an extra stream, each compressed by zstd or, when
+ *    that is smaller (text), by xz. Smaller for rebuilt executables, where
+ *    code moves and addresses shift.
  *
  * Deltas are made at publish time (updater-publish) and applied at update
  * time (UpdDownloader), where the result is verified against the target's
@@ -48,7 +49,9 @@ upd_delta_encode_memory(UpdDeltaFormat format, guint64 base_size, guint64 target
 /* makes a delta from @base to @target (blocking; run it in a thread). @level
  * is the zstd level of the compressed streams (1..22; 0 for the default:
  * 19, or 3 for a ZSTD_PATCH target over 4 MiB, where 19 is slower than
- * UPDIFF for a bigger delta). Returns the delta object's bytes. */
+ * UPDIFF for a bigger delta); UPDIFF's streams of at most 8 MiB are also
+ * tried with xz at level 6, whatever @level. Returns the delta object's
+ * bytes. */
 GBytes *
 upd_delta_encode(UpdDeltaFormat format,
 		 GBytes *base,

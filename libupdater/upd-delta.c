@@ -57,7 +57,8 @@
  *   32      8     compressed size of the difference stream, u64 LE
  *   40      8     compressed size of the extra stream, u64 LE
  *   48      ...   the four streams in this order, each exactly one zstd
- *                 frame that declares its content size; nothing follows
+ *                 frame that declares its content size or exactly one xz
+ *                 stream (see "Stream encodings" below); nothing follows
  *
  * All varints are unsigned LEB128: 7 bits a byte, low bits first, at most
  * 10 bytes.
@@ -88,6 +89,52 @@
  *
  * Each stream ends exactly where the last control entry leaves it, and the
  * entries end exactly at the target size.
+ *
+ * Stream encodings
+ * ----------------
+ * Each stream, on its own, is one of (the decoder goes by its first bytes):
+ *  - zstd (28 B5 2F FD): one zstd frame that declares its content size, with
+ *    a window of at most 2^UPDIFF_WINDOW_LOG_MAX.
+ *  - xz (FD 37 7A 58 5A 00): one xz stream (the .xz format of XZ Utils)
+ *    and nothing else: no stream padding, no second stream. It holds
+ *    exactly one block, whose header declares both its compressed and its
+ *    uncompressed size and has one filter, LZMA2, with a dictionary of at
+ *    most UPDIFF_XZ_DICT_MAX (8 MiB); the index has the one record, which
+ *    agrees with the block header; the content is not empty. Any check type.
+ * Old deltas, all zstd, are valid as they are; the header is unchanged.
+ *
+ * The encoder compresses every stream with zstd and, when it holds 1 to
+ * UPDIFF_XZ_STREAM_MAX (8 MiB) bytes, also with xz at level 6, through
+ * libarchive, and keeps the smaller (the zstd frame when they are equal).
+ * LZMA codes literals and short matches better than zstd does, which tells
+ * on text: postgresql-15's ru/LC_MESSAGES/postgres-15.mo, 15.18 -> 15.20,
+ * has a difference stream of 78,847 bytes, 49,939 with zstd -19 and 42,668
+ * with xz -6, and its delta goes from 54,151 to 46,880 bytes (bsdiff:
+ * 49,870). Level 6 is the highest libarchive sets (it takes 7 to 9 as 6),
+ * and its 8 MiB dictionary is what bounds the decoder; xz -9 would need 64
+ * MiB. libarchive's xz writer is run with two threads: liblzma's
+ * multi-threaded encoder is the one that writes the sizes in the block
+ * header, and with its block size for level 6 (24 MiB) a stream of at most
+ * 8 MiB is one block. The cap also bounds the time xz takes: 3 to 5 s for
+ * 8 MiB of machine code on a 2-core machine (libreoffice's libmergedlo.so,
+ * 70 MB, whose difference stream of 8.5 MB is above the cap, takes 0.6 s
+ * more, for a delta 1.9% smaller).
+ *
+ * The decoder checks the xz stream's frame before decoding anything: the
+ * stream header, the block header, the index and the footer, which must
+ * end the stream's range, and it refuses a dictionary above 8 MiB or
+ * content that a target of this size cannot use. Then libarchive decodes it
+ * (format "raw", filter "xz" named rather than detected, so that content
+ * that is itself an xz stream is not decoded twice), reading only the
+ * stream's range, and every byte it returns is counted against the same
+ * limit. The checks are needed because libarchive gives liblzma no memory
+ * limit and decodes concatenated streams: a block header that asks for a 4
+ * GiB dictionary has liblzma allocate 4 GiB (of address space: measured
+ * VmPeak + 4.0 GiB for 6 MiB of content, whose resident size was that of an
+ * 8 MiB dictionary), and zero padding or a second xz stream after the first
+ * would be decoded without a word. With the compressed size in the block
+ * header, liblzma ends the block exactly there and the index must follow,
+ * so no other block can hide in the range.
  *
  * Bit-shifted base ("UPDIFFB1")
  * -----------------------------
@@ -129,7 +176,9 @@
  * times the target: the extra stream and D together are the target, and the sparse form of D is
  * never larger than D plus its zero runs); then the suffix array is freed and the streams are
  * compressed one by one into the result (bounded by ZSTD_compressBound) with one zstd context at a
- *    window of at most 2^UPDIFF_WINDOW_LOG_MAX.
+ *    window of at most 2^UPDIFF_WINDOW_LOG_MAX, then, once it is freed and for a stream of at
+ *    most 8 MiB, with liblzma's level-6 encoder (UPDIFF_XZ_ENCODER_MEMORY, 100 MiB: xz(1) says
+ *    94 MiB, 92 MiB resident measured for 8 MiB) into a buffer the size of the zstd frame.
  *  - ZSTD_PATCH: one zstd context at the window above (zstd's own estimate,
  *    including the long-distance matcher's tables) and the compressed
  *    result (at most ZSTD_compressBound(target)). For a base of at most
@@ -139,12 +188,15 @@
  * Applying: the base is mapped, not read. ZSTD_PATCH: zstd's window buffer,
  * at most min(target size, 2^W) plus two blocks (256 KiB), and 1.2 MiB of
  * buffers; with the "UPDBITV1" marker also the materialized view, 8 times
- * the base: at most 16 MiB. UPDIFF: for each stream, a zstd window buffer of at most
- * min(its content size, 2^UPDIFF_WINDOW_LOG_MAX) plus two blocks, and 1.9
- * MiB of buffers (2.9 MiB with a bit-shifted base). The content sizes that frames declare are
- * checked against what a target of this size can use before any decoding, so a hostile delta cannot
- * make that more than 4 * 2^UPDIFF_WINDOW_LOG_MAX; a real one uses about its decompressed streams'
- * size (a sixth of the target for a rebuilt executable).
+ * the base: at most 16 MiB. UPDIFF: for each zstd stream, a zstd window buffer of at most
+ * min(its content size, 2^UPDIFF_WINDOW_LOG_MAX) plus two blocks; for each xz stream, the LZMA2
+ * dictionary its block header declares, at most 8 MiB (allocated whole, but only as much of it is
+ * touched as content is decoded: min(content size, 8 MiB)), about 30 KiB of LZMA2 state and
+ * libarchive's 64 KiB output block (decoding 6 MiB measured VmPeak + 8.1 MiB, VmHWM + 6.7 MiB);
+ * and 1.9 MiB of buffers (2.9 MiB with a bit-shifted base). The content sizes that frames declare
+ * are checked against what a target of this size can use before any decoding, so a hostile delta
+ * cannot make that more than 4 * 2^UPDIFF_WINDOW_LOG_MAX (all zstd; 4 * 8 MiB if all xz); a real
+ * one uses about its decompressed streams' size (a sixth of the target for a rebuilt executable).
  */
 
 #include "config.h"
@@ -152,6 +204,8 @@
 /* ZSTD_estimateCCtxSize_usingCCtxParams(), for upd_delta_encode_memory() */
 #define ZSTD_STATIC_LINKING_ONLY
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <divsufsort.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -214,6 +268,36 @@
 /* a target is matched in segments of this size, on all cores; a fixed size,
  * so that the delta is the same whatever the machine */
 #define UPDIFF_SEGMENT_SIZE (8 * 1024 * 1024)
+
+/* xz streams (see "Stream encodings" at the top of the file) */
+/* FD 37 7A 58 5A 00, the last byte being the string's NUL */
+#define UPDIFF_XZ_MAGIC	    "\xfd\x37\x7a\x58\x5a"
+#define UPDIFF_XZ_MAGIC_LEN 6
+#define UPDIFF_XZ_LEVEL	    "6"
+/* streams larger than this are not tried with xz: the time it takes, and
+ * the encoder's one block */
+#define UPDIFF_XZ_STREAM_MAX (8 * 1024 * 1024)
+/* the largest LZMA2 dictionary the decoder accepts: level 6's */
+#define UPDIFF_XZ_DICT_MAX (8 * 1024 * 1024)
+/* the stream header and the stream footer */
+#define UPDIFF_XZ_FRAME_SIZE 12
+/* the largest block header the format allows */
+#define UPDIFF_XZ_BLOCK_HEADER_MAX 1024
+/* an index of one record: 1 + 1 + 9 + 9 bytes at most, padded to a
+ * multiple of 4, and a CRC32 */
+#define UPDIFF_XZ_INDEX_MAX 24
+#define UPDIFF_XZ_LZMA2_ID  0x21
+/* what the level-6 xz encoder takes (94 MiB according to xz(1); 92 MiB
+ * resident measured for an 8 MiB stream with libarchive's two-thread
+ * encoder), for upd_delta_encode_memory() */
+#define UPDIFF_XZ_ENCODER_MEMORY (100 * 1024 * 1024)
+
+typedef struct archive UpdDeltaArchiveRead;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UpdDeltaArchiveRead, archive_read_free)
+typedef struct archive UpdDeltaArchiveWrite;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UpdDeltaArchiveWrite, archive_write_free)
+typedef struct archive_entry UpdDeltaArchiveEntry;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UpdDeltaArchiveEntry, archive_entry_free)
 
 const gchar *
 upd_delta_format_to_extension(UpdDeltaFormat format)
@@ -355,9 +439,11 @@ upd_delta_encode_memory(UpdDeltaFormat format, guint64 base_size, guint64 target
 			matching = MAX(matching, 5 * UPDIFF_BIT_VIEW_COPIES * base_size +
 							 2 * 65536 * sizeof(guint32) + streams +
 							 ZSTD_compressBound(target_size));
+		/* the zstd context is freed before a stream is tried with xz */
 		compressing =
 			streams + ZSTD_compressBound(target_size) +
-			upd_delta_cctx_memory(level, upd_delta_updiff_window_log(target_size));
+			MAX(upd_delta_cctx_memory(level, upd_delta_updiff_window_log(target_size)),
+			    UPDIFF_XZ_ENCODER_MEMORY);
 		return MAX(matching, compressing) + 1024 * 1024;
 	}
 	default:
@@ -878,6 +964,194 @@ upd_delta_get_u64(const guint8 *src)
 	return GUINT64_FROM_LE(value);
 }
 
+/* ---------------------------------------------------------------------- */
+/* xz streams */
+
+/* what the frame of an xz stream says (see upd_delta_xz_parse()) */
+typedef struct {
+	guint64 content_size;
+	guint64 dict_size;
+} UpdDeltaXzInfo;
+
+/* libarchive does not always say why */
+static const gchar *
+upd_delta_archive_error(struct archive *archive)
+{
+	const gchar *message = archive_error_string(archive);
+	return message != NULL ? message : _("no reason given by libarchive");
+}
+
+/* an xz variable-length integer at *@pos of @buf (at most 9 bytes, the
+ * shortest encoding); advances *@pos */
+static gboolean
+upd_delta_xz_vli(const guint8 *buf, gsize len, gsize *pos, guint64 *value)
+{
+	guint64 result = 0;
+
+	for (guint i = 0; i < 9; i++) {
+		guint8 byte;
+		if (*pos >= len)
+			return FALSE;
+		byte = buf[(*pos)++];
+		result |= (guint64)(byte & 0x7f) << (7 * i);
+		if ((byte & 0x80) == 0) {
+			if (byte == 0 && i > 0)
+				return FALSE;
+			*value = result;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* checks that a stream of @size bytes whose first @head_len bytes are @head
+ * (at least min(@size, UPDIFF_XZ_FRAME_SIZE + UPDIFF_XZ_BLOCK_HEADER_MAX))
+ * and whose last @tail_len bytes are @tail (at least min(@size,
+ * UPDIFF_XZ_FRAME_SIZE + UPDIFF_XZ_INDEX_MAX)) is an xz stream as UPDIFF
+ * allows it (see "Stream encodings" at the top of the file), from its frame
+ * alone: the stream header, the one block header, the index and the stream
+ * footer, which must end the stream. Fills @info; returns NULL, or why the
+ * stream is not such a one. liblzma then checks the rest while decoding:
+ * the CRC32s, the padding, the compressed data against the sizes. */
+static const gchar *
+upd_delta_xz_parse(const guint8 *head,
+		   gsize head_len,
+		   const guint8 *tail,
+		   gsize tail_len,
+		   guint64 size,
+		   UpdDeltaXzInfo *info)
+{
+	/* TRANSLATORS: the reason in "the %s stream of delta %s is corrupt:
+	 * %s"; "it" is the stream */
+	const gchar *bad_footer = _("it does not end with the footer of an xz stream");
+	/* TRANSLATORS: the reason in "the %s stream of delta %s is corrupt:
+	 * %s"; LZMA2 is the name of a compression method */
+	const gchar *bad_block =
+		_("it is not an xz stream of one LZMA2 block that declares its sizes");
+	const guint8 *footer;
+	const guint8 *index;
+	const guint8 *block;
+	guint32 backward;
+	guint64 index_size;
+	guint64 check_size;
+	guint64 block_header_size;
+	guint64 records;
+	guint64 unpadded;
+	guint64 index_content;
+	guint64 compressed;
+	guint64 content;
+	guint64 filter;
+	guint64 props_size;
+	guint check_type;
+	guint dict;
+	gsize pos;
+
+	/* the stream header and its flags, which the footer repeats */
+	if (size < 2 * UPDIFF_XZ_FRAME_SIZE || head_len < UPDIFF_XZ_FRAME_SIZE ||
+	    tail_len < UPDIFF_XZ_FRAME_SIZE ||
+	    memcmp(head, UPDIFF_XZ_MAGIC, UPDIFF_XZ_MAGIC_LEN) != 0)
+		return bad_footer;
+	footer = tail + tail_len - UPDIFF_XZ_FRAME_SIZE;
+	if (footer[10] != 'Y' || footer[11] != 'Z' || memcmp(footer + 8, head + 6, 2) != 0)
+		return bad_footer;
+	if (head[6] != 0 || (head[7] & 0xf0) != 0)
+		return bad_block;
+	check_type = head[7] & 0x0f;
+	check_size = check_type == 0 ? 0 : 4 << ((check_type - 1) / 3);
+
+	/* the index, just before the footer: one record */
+	memcpy(&backward, footer + 4, 4);
+	index_size = ((guint64)GUINT32_FROM_LE(backward) + 1) * 4;
+	if (index_size > UPDIFF_XZ_INDEX_MAX || index_size > tail_len - UPDIFF_XZ_FRAME_SIZE ||
+	    index_size > size - 2 * UPDIFF_XZ_FRAME_SIZE)
+		return bad_block;
+	index = footer - index_size;
+	pos = 1;
+	if (index[0] != 0 || !upd_delta_xz_vli(index, index_size, &pos, &records) || records != 1 ||
+	    !upd_delta_xz_vli(index, index_size, &pos, &unpadded) ||
+	    !upd_delta_xz_vli(index, index_size, &pos, &index_content))
+		return bad_block;
+	while (pos % 4 != 0) {
+		if (pos >= index_size || index[pos] != 0)
+			return bad_block;
+		pos++;
+	}
+	if (pos + 4 != index_size)
+		return bad_block;
+
+	/* the block header, just after the stream header: both sizes, one
+	 * filter, LZMA2 */
+	block = head + UPDIFF_XZ_FRAME_SIZE;
+	block_header_size = ((guint64)block[0] + 1) * 4;
+	if (block[0] == 0 || head_len < UPDIFF_XZ_FRAME_SIZE + block_header_size ||
+	    block[1] != 0xc0)
+		return bad_block;
+	pos = 2;
+	if (!upd_delta_xz_vli(block, block_header_size - 4, &pos, &compressed) ||
+	    !upd_delta_xz_vli(block, block_header_size - 4, &pos, &content) ||
+	    !upd_delta_xz_vli(block, block_header_size - 4, &pos, &filter) ||
+	    filter != UPDIFF_XZ_LZMA2_ID ||
+	    !upd_delta_xz_vli(block, block_header_size - 4, &pos, &props_size) || props_size != 1 ||
+	    pos >= block_header_size - 4)
+		return bad_block;
+	dict = block[pos];
+	if (dict > 40)
+		return bad_block;
+
+	/* the sizes agree, and the stream ends with its footer */
+	if (compressed == 0 || content == 0 || content != index_content || compressed > size ||
+	    unpadded != block_header_size + compressed + check_size ||
+	    UPDIFF_XZ_FRAME_SIZE + ((unpadded + 3) & ~(guint64)3) + index_size +
+			    UPDIFF_XZ_FRAME_SIZE !=
+		    size)
+		return bad_block;
+
+	info->content_size = content;
+	info->dict_size = dict == 40 ? G_MAXUINT32 : (guint64)(2 | (dict & 1)) << (dict / 2 + 11);
+	return NULL;
+}
+
+/* compresses @src into @dest as an xz stream that upd_delta_xz_parse()
+ * accepts; returns its size, or 0 when it does not fit in @dest_size bytes
+ * or cannot be made */
+static gsize
+upd_delta_xz_compress(const guint8 *src, gsize src_size, guint8 *dest, gsize dest_size)
+{
+	g_autoptr(UpdDeltaArchiveWrite) archive = archive_write_new();
+	g_autoptr(UpdDeltaArchiveEntry) entry = archive_entry_new();
+	size_t used = 0;
+	UpdDeltaXzInfo info;
+	const gchar *reason;
+
+	if (archive == NULL || entry == NULL)
+		return 0;
+	archive_entry_set_filetype(entry, AE_IFREG);
+	/* two threads: liblzma's multi-threaded encoder is the one that
+	 * writes the sizes in the block header; a stream of at most
+	 * UPDIFF_XZ_STREAM_MAX is still one block */
+	if (archive_write_add_filter_xz(archive) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(archive, "xz", "compression-level", UPDIFF_XZ_LEVEL) !=
+		    ARCHIVE_OK ||
+	    archive_write_set_filter_option(archive, "xz", "threads", "2") != ARCHIVE_OK ||
+	    archive_write_set_format_raw(archive) != ARCHIVE_OK ||
+	    archive_write_open_memory(archive, dest, dest_size, &used) != ARCHIVE_OK ||
+	    archive_write_header(archive, entry) != ARCHIVE_OK ||
+	    archive_write_data(archive, src, src_size) != (la_ssize_t)src_size ||
+	    archive_write_close(archive) != ARCHIVE_OK) {
+		/* "Buffer exhausted" when xz does not beat zstd */
+		g_debug("updiff: no xz stream: %s", upd_delta_archive_error(archive));
+		return 0;
+	}
+	reason = upd_delta_xz_parse(dest, used, dest, used, used, &info);
+	if (reason != NULL || info.dict_size > UPDIFF_XZ_DICT_MAX ||
+	    info.content_size != src_size) {
+		g_debug("updiff: libarchive made an xz stream the decoder refuses: %s",
+			reason != NULL ? reason : "dictionary or size");
+		return 0;
+	}
+	return used;
+}
+
 /* the UPDIFF delta of @target against @base, which is the base itself
  * (@magic UPDIFF_MAGIC) or its bit-shifted view (UPDIFF_BIT_VIEW_MAGIC) */
 static GBytes *
@@ -954,6 +1228,21 @@ upd_delta_encode_updiff_from(const guint8 *base,
 						  stream->len, error);
 		if (written == 0)
 			return NULL;
+		g_clear_pointer(&cctx, ZSTD_freeCCtx);
+		/* xz instead when it is smaller (see "Stream encodings" at the
+		 * top of the file) */
+		if (stream->len > 0 && stream->len <= UPDIFF_XZ_STREAM_MAX) {
+			g_autofree guint8 *xz = g_malloc(written);
+			gsize xz_written =
+				upd_delta_xz_compress(stream->data, stream->len, xz, written - 1);
+			g_debug("updiff: stream %u: %u bytes, %" G_GSIZE_FORMAT
+				" with zstd, %" G_GSIZE_FORMAT " with xz (0: not smaller)",
+				i, stream->len, written, xz_written);
+			if (xz_written > 0) {
+				memcpy(out + offset, xz, xz_written);
+				written = xz_written;
+			}
+		}
 		upd_delta_put_u64(out + 16 + 8 * i, written);
 		offset += written;
 		/* what is compressed is not needed any more */
@@ -1458,24 +1747,34 @@ upd_delta_apply_zpatch(const gchar *delta_path,
 	return TRUE;
 }
 
-/* one of the three zstd streams of an UPDIFF delta, read with pread() */
+/* one of the four streams of an UPDIFF delta, a zstd frame or an xz stream,
+ * read with pread() */
 typedef struct {
-	const gchar *name; /* "control", "difference" or "extra" */
+	const gchar *name; /* "control", "zero-run", "difference" or "extra" */
 	const gchar *delta_path;
 	int fd;
 	guint64 offset;	   /* in the file, of the next compressed byte to read */
 	guint64 remaining; /* compressed bytes not read yet */
-	ZSTD_DCtx *dctx;   /* (owned) */
-	guint8 *inbuf;	   /* (owned) */
+	guint64 max_content;
+	guint64 target_size; /* for messages */
+	ZSTD_DCtx *dctx;     /* (owned) (nullable): a zstd stream's decoder */
+	guint8 *inbuf;	     /* (owned) */
 	ZSTD_inBuffer in;
 	gboolean done; /* the frame ended and everything is out */
+	/* an xz stream: its decoder, the content bytes it made so far, and why
+	 * upd_delta_stream_xz_read_cb() failed */
+	struct archive *xz; /* (owned) (nullable) */
+	guint64 produced;
+	GError *read_error; /* (owned) (nullable) */
 } UpdDeltaStream;
 
 static void
 upd_delta_stream_clear(UpdDeltaStream *self)
 {
 	g_clear_pointer(&self->dctx, ZSTD_freeDCtx);
+	g_clear_pointer(&self->xz, archive_read_free);
 	g_clear_pointer(&self->inbuf, g_free);
+	g_clear_error(&self->read_error);
 }
 
 static gboolean
@@ -1500,8 +1799,123 @@ upd_delta_stream_refill(UpdDeltaStream *self, GError **error)
 	return TRUE;
 }
 
-/* sets the stream up at [@offset, @offset + @size) of the file and returns
- * the content size its frame declares, at most @max_content */
+/* libarchive's read callback for an xz stream: the buffered bytes, then
+ * the next ones up to the end of the stream's range, never beyond */
+static la_ssize_t
+upd_delta_stream_xz_read_cb(struct archive *archive, void *user_data, const void **buffer)
+{
+	UpdDeltaStream *self = user_data;
+	gsize len;
+
+	if (self->in.pos == self->in.size) {
+		if (self->remaining == 0)
+			return 0;
+		if (!upd_delta_stream_refill(self, &self->read_error)) {
+			archive_set_error(archive, EIO, "%s", self->read_error->message);
+			return -1;
+		}
+	}
+	*buffer = (const guint8 *)self->in.src + self->in.pos;
+	len = self->in.size - self->in.pos;
+	self->in.pos = self->in.size;
+	return (la_ssize_t)len;
+}
+
+/* a libarchive failure of an xz stream: a read error as it is, else the
+ * stream is corrupt */
+static gboolean
+upd_delta_stream_set_xz_error(UpdDeltaStream *self, GError **error)
+{
+	if (self->read_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&self->read_error));
+		return FALSE;
+	}
+	g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+		    _("the %s stream of delta %s is corrupt: %s"), self->name, self->delta_path,
+		    upd_delta_archive_error(self->xz));
+	return FALSE;
+}
+
+static gboolean
+upd_delta_stream_set_too_large(UpdDeltaStream *self, guint64 declared, GError **error)
+{
+	g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+		    _("the %s stream of delta %s holds %" PRIu64
+		      " bytes, more than a target of %" PRIu64 " bytes can use"),
+		    self->name, self->delta_path, declared, self->target_size);
+	return FALSE;
+}
+
+/* the rest of upd_delta_stream_init() for an xz stream of @size bytes, whose
+ * first bytes are buffered: checks its frame, then sets libarchive up */
+static gboolean
+upd_delta_stream_init_xz(UpdDeltaStream *self, guint64 size, guint64 *content_size, GError **error)
+{
+	guint8 tail[UPDIFF_XZ_FRAME_SIZE + UPDIFF_XZ_INDEX_MAX];
+	gsize tail_len = (gsize)MIN(size, sizeof(tail));
+	guint64 tail_offset = self->offset - self->in.size + (size - tail_len);
+	struct archive_entry *entry;
+	UpdDeltaXzInfo info;
+	const gchar *reason;
+	gssize n;
+
+	n = upd_delta_read_full(self->fd, tail, tail_len, (gint64)tail_offset);
+	if (n < 0) {
+		upd_file_set_error_errno(error, errno, _("cannot read %s"), self->delta_path);
+		return FALSE;
+	}
+	if ((gsize)n < tail_len) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA, _("delta %s is truncated"),
+			    self->delta_path);
+		return FALSE;
+	}
+	/* the first read holds min(size, UPD_DELTA_STREAM_BUFFER) bytes: the
+	 * stream header and the block header at least */
+	reason = upd_delta_xz_parse(self->in.src, self->in.size, tail, tail_len, size, &info);
+	if (reason != NULL) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    _("the %s stream of delta %s is corrupt: %s"), self->name,
+			    self->delta_path, reason);
+		return FALSE;
+	}
+	/* libarchive gives liblzma no memory limit: the dictionary the block
+	 * header asks for is allocated as it is */
+	if (info.dict_size > UPDIFF_XZ_DICT_MAX) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+			    /* TRANSLATORS: the first %s names a part of the delta
+			     * file: control, zero-run, difference or extra (not
+			     * translated) */
+			    _("the %s stream of delta %s needs an xz dictionary of %" PRIu64
+			      " bytes, more than the %u bytes allowed"),
+			    self->name, self->delta_path, info.dict_size,
+			    (guint)UPDIFF_XZ_DICT_MAX);
+		return FALSE;
+	}
+	if (info.content_size > self->max_content)
+		return upd_delta_stream_set_too_large(self, info.content_size, error);
+
+	/* the raw format and the xz filter named, not detected: nothing is
+	 * decoded before the first read, and content that starts with an xz
+	 * magic itself is not decoded a second time */
+	self->xz = archive_read_new();
+	if (self->xz == NULL) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_FAILED,
+			    _("cannot set up the xz decoder for delta %s"), self->delta_path);
+		return FALSE;
+	}
+	if (archive_read_set_format(self->xz, ARCHIVE_FORMAT_RAW) != ARCHIVE_OK ||
+	    archive_read_append_filter(self->xz, ARCHIVE_FILTER_XZ) != ARCHIVE_OK ||
+	    archive_read_open(self->xz, self, NULL, upd_delta_stream_xz_read_cb, NULL) !=
+		    ARCHIVE_OK ||
+	    archive_read_next_header(self->xz, &entry) != ARCHIVE_OK)
+		return upd_delta_stream_set_xz_error(self, error);
+	*content_size = info.content_size;
+	return TRUE;
+}
+
+/* sets the stream up at [@offset, @offset + @size) of the file, at most
+ * @max_content bytes of content for a target of @target_size bytes, and
+ * returns the content size its frame declares */
 static gboolean
 upd_delta_stream_init(UpdDeltaStream *self,
 		      const gchar *name,
@@ -1510,6 +1924,7 @@ upd_delta_stream_init(UpdDeltaStream *self,
 		      guint64 offset,
 		      guint64 size,
 		      guint64 max_content,
+		      guint64 target_size,
 		      guint64 *content_size,
 		      GError **error)
 {
@@ -1520,7 +1935,15 @@ upd_delta_stream_init(UpdDeltaStream *self,
 	self->fd = fd;
 	self->offset = offset;
 	self->remaining = size;
+	self->max_content = max_content;
+	self->target_size = target_size;
 	self->inbuf = g_malloc(UPD_DELTA_STREAM_BUFFER);
+	if (!upd_delta_stream_refill(self, error))
+		return FALSE;
+	if (self->in.size >= UPDIFF_XZ_MAGIC_LEN &&
+	    memcmp(self->in.src, UPDIFF_XZ_MAGIC, UPDIFF_XZ_MAGIC_LEN) == 0)
+		return upd_delta_stream_init_xz(self, size, content_size, error);
+
 	self->dctx = ZSTD_createDCtx();
 	if (self->dctx == NULL ||
 	    ZSTD_isError(ZSTD_DCtx_setParameter(self->dctx, ZSTD_d_windowLogMax,
@@ -1529,8 +1952,6 @@ upd_delta_stream_init(UpdDeltaStream *self,
 			    _("cannot set up the zstd decoder for delta %s"), delta_path);
 		return FALSE;
 	}
-	if (!upd_delta_stream_refill(self, error))
-		return FALSE;
 	declared = ZSTD_getFrameContentSize(self->in.src, self->in.size);
 	if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
@@ -1541,14 +1962,52 @@ upd_delta_stream_init(UpdDeltaStream *self,
 			    _("it does not start with a zstd frame that declares its size"));
 		return FALSE;
 	}
-	if (declared > max_content) {
+	if (declared > max_content)
+		return upd_delta_stream_set_too_large(self, declared, error);
+	*content_size = declared;
+	return TRUE;
+}
+
+/* upd_delta_stream_read() for an xz stream: counts what libarchive makes,
+ * which must stay within the stream's max_content */
+static gboolean
+upd_delta_stream_read_xz(
+	UpdDeltaStream *self, guint8 *dest, gsize len, gboolean exact, gsize *got, GError **error)
+{
+	gsize done = 0;
+
+	while (done < len && !self->done) {
+		la_ssize_t n = archive_read_data(self->xz, dest + done, len - done);
+		if (n < 0)
+			return upd_delta_stream_set_xz_error(self, error);
+		if (n == 0) {
+			self->done = TRUE;
+			break;
+		}
+		if ((guint64)n > self->max_content - self->produced) {
+			g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+				    /* TRANSLATORS: the first %s names a part of the
+				     * delta file: control, zero-run, difference or
+				     * extra (not translated) */
+				    _("the %s stream of delta %s holds more than the %" PRIu64
+				      " bytes a target of %" PRIu64 " bytes can use"),
+				    self->name, self->delta_path, self->max_content,
+				    self->target_size);
+			return FALSE;
+		}
+		self->produced += (guint64)n;
+		done += (gsize)n;
+		if (!exact)
+			break;
+	}
+	if (exact && done < len) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
-			    _("the %s stream of delta %s holds %" PRIu64
-			      " bytes, more than a target of %" PRIu64 " bytes can use"),
-			    name, delta_path, (guint64)declared, max_content);
+			    _("the %s stream of delta %s ends before the target is complete"),
+			    self->name, self->delta_path);
 		return FALSE;
 	}
-	*content_size = declared;
+	if (got != NULL)
+		*got = done;
 	return TRUE;
 }
 
@@ -1560,6 +2019,8 @@ upd_delta_stream_read(
 {
 	ZSTD_outBuffer out = {dest, len, 0};
 
+	if (self->xz != NULL)
+		return upd_delta_stream_read_xz(self, dest, len, exact, got, error);
 	while (out.pos < out.size && !self->done) {
 		gsize in_before;
 		gsize out_before = out.pos;
@@ -1599,7 +2060,9 @@ upd_delta_stream_read(
 	return TRUE;
 }
 
-/* the stream must end here: no more content, no more bytes */
+/* the stream must end here: no more content, no more bytes (an xz stream
+ * ends with the footer that upd_delta_stream_init_xz() found at the end of
+ * its range, and liblzma only ends when its input does: then it has all) */
 static gboolean
 upd_delta_stream_finish(UpdDeltaStream *self, GError **error)
 {
@@ -1880,8 +2343,8 @@ upd_delta_apply_updiff(const gchar *delta_path,
 	for (guint i = 0; i < UPDIFF_N_STREAMS; i++) {
 		guint64 len = upd_delta_get_u64(header + 16 + 8 * i);
 		if (!upd_delta_stream_init(&self->streams[i], names[i], delta_path, fd,
-					   delta_offset + offset, len, max_content[i], &content,
-					   error))
+					   delta_offset + offset, len, max_content[i], target_size,
+					   &content, error))
 			return FALSE;
 		offset += len;
 		if (i != UPDIFF_EXTRA)

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <string.h>
 #include <zstd.h>
 
@@ -466,7 +468,168 @@ upd_delta_test_corrupt_zpatch(void)
 typedef struct {
 	GByteArray *streams[4]; /* control, zero runs, difference, extra */
 	const gchar *magic;	/* NULL for "UPDIFF01" */
+	gboolean xz[4];		/* compressed with xz instead of zstd */
+	/* (nullable) used as they are instead of compressing the stream */
+	GByteArray *compressed[4];
 } UpdDeltaTestUpdiff;
+
+typedef struct archive UpdDeltaTestArchiveRead;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UpdDeltaTestArchiveRead, archive_read_free)
+typedef struct archive UpdDeltaTestArchiveWrite;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UpdDeltaTestArchiveWrite, archive_write_free)
+typedef struct archive_entry UpdDeltaTestArchiveEntry;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UpdDeltaTestArchiveEntry, archive_entry_free)
+
+/* with the string's NUL: FD 37 7A 58 5A 00 */
+#define UPD_DELTA_TEST_XZ_MAGIC "\xfd\x37\x7a\x58\x5a"
+
+/* an xz stream of @data at level 6, as the encoder makes it with @threads
+ * "2" (libarchive then has liblzma write the sizes in the block header), or
+ * with "1" */
+static GByteArray *
+upd_delta_test_xz(const guint8 *data, gsize len, const gchar *threads)
+{
+	g_autoptr(UpdDeltaTestArchiveWrite) archive = archive_write_new();
+	g_autoptr(UpdDeltaTestArchiveEntry) entry = archive_entry_new();
+	gsize cap = len + len / 2 + 1024;
+	GByteArray *out = g_byte_array_sized_new(cap);
+	size_t used = 0;
+
+	g_byte_array_set_size(out, cap);
+	archive_entry_set_filetype(entry, AE_IFREG);
+	g_assert_cmpint(archive_write_add_filter_xz(archive), ==, ARCHIVE_OK);
+	g_assert_cmpint(archive_write_set_filter_option(archive, "xz", "compression-level", "6"),
+			==, ARCHIVE_OK);
+	g_assert_cmpint(archive_write_set_filter_option(archive, "xz", "threads", threads), ==,
+			ARCHIVE_OK);
+	g_assert_cmpint(archive_write_set_format_raw(archive), ==, ARCHIVE_OK);
+	g_assert_cmpint(archive_write_open_memory(archive, out->data, cap, &used), ==, ARCHIVE_OK);
+	g_assert_cmpint(archive_write_header(archive, entry), ==, ARCHIVE_OK);
+	g_assert_cmpint(archive_write_data(archive, data, len), ==, (la_ssize_t)len);
+	g_assert_cmpint(archive_write_close(archive), ==, ARCHIVE_OK);
+	g_byte_array_set_size(out, used);
+	return out;
+}
+
+/* decodes the xz stream @data with libarchive alone, as a reference: NULL
+ * if it refuses it */
+static GByteArray *
+upd_delta_test_unxz(const guint8 *data, gsize len)
+{
+	g_autoptr(UpdDeltaTestArchiveRead) archive = archive_read_new();
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	struct archive_entry *entry;
+	guint8 buf[4096];
+	la_ssize_t n;
+
+	g_assert_cmpint(archive_read_set_format(archive, ARCHIVE_FORMAT_RAW), ==, ARCHIVE_OK);
+	g_assert_cmpint(archive_read_append_filter(archive, ARCHIVE_FILTER_XZ), ==, ARCHIVE_OK);
+	g_assert_cmpint(archive_read_open_memory(archive, data, len), ==, ARCHIVE_OK);
+	g_assert_cmpint(archive_read_next_header(archive, &entry), ==, ARCHIVE_OK);
+	while ((n = archive_read_data(archive, buf, sizeof(buf))) > 0)
+		g_byte_array_append(out, buf, (guint)n);
+	if (n < 0) {
+		g_test_message("libarchive refuses the xz stream: %s",
+			       archive_error_string(archive));
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}
+
+/* the size of @data as the encoder compresses it with zstd */
+static gsize
+upd_delta_test_zstd_size(const guint8 *data, gsize len)
+{
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	gsize bound = ZSTD_compressBound(len);
+	g_autofree guint8 *out = g_malloc(bound);
+	/* ZSTD_WINDOWLOG_MIN, which zstd.h only gives with
+	 * ZSTD_STATIC_LINKING_ONLY */
+	gint window_log = 10;
+	gsize ret;
+
+	while (window_log < 27 && ((gsize)1 << window_log) < len)
+		window_log++;
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 19);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, window_log);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
+	ret = ZSTD_compress2(cctx, out, bound, data, len);
+	g_assert_false(ZSTD_isError(ret));
+	ZSTD_freeCCtx(cctx);
+	return ret;
+}
+
+/* where stream @i of the UPDIFF delta @delta is, and its size */
+static gsize
+upd_delta_test_stream_at(const guint8 *delta, guint i, gsize *len)
+{
+	gsize offset = 48;
+
+	for (guint k = 0;; k++) {
+		guint64 value;
+		memcpy(&value, delta + 16 + 8 * k, 8);
+		value = GUINT64_FROM_LE(value);
+		if (k == i) {
+			*len = value;
+			return offset;
+		}
+		offset += value;
+	}
+}
+
+/* @delta with stream @i replaced by @len bytes of @stream */
+static GByteArray *
+upd_delta_test_stream_replace(
+	const guint8 *delta, gsize delta_len, guint i, const guint8 *stream, gsize len)
+{
+	GByteArray *out = g_byte_array_new();
+	gsize old_len;
+	gsize at = upd_delta_test_stream_at(delta, i, &old_len);
+	guint64 value = GUINT64_TO_LE((guint64)len);
+
+	g_byte_array_append(out, delta, at);
+	g_byte_array_append(out, stream, len);
+	g_byte_array_append(out, delta + at + old_len, delta_len - at - old_len);
+	memcpy(out->data + 16 + 8 * i, &value, 8);
+	return out;
+}
+
+static guint32
+upd_delta_test_crc32(const guint8 *data, gsize len)
+{
+	guint32 crc = 0xffffffff;
+
+	for (gsize i = 0; i < len; i++) {
+		crc ^= data[i];
+		for (guint k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
+	}
+	return ~crc;
+}
+
+/* sets the LZMA2 dictionary byte in the block header of the xz stream
+ * @xz (made by upd_delta_test_xz() with two threads) and its CRC32 */
+static void
+upd_delta_test_xz_set_dict(GByteArray *xz, guint8 dict)
+{
+	guint8 *block = xz->data + 12;
+	gsize header_size = ((gsize)block[0] + 1) * 4;
+	gsize pos = 2;
+	guint32 crc;
+
+	g_assert_cmpuint(block[1], ==, 0xc0);
+	for (guint vli = 0; vli < 2; vli++) {
+		while (block[pos] & 0x80)
+			pos++;
+		pos++;
+	}
+	g_assert_cmpuint(block[pos], ==, 0x21);
+	g_assert_cmpuint(block[pos + 1], ==, 1);
+	block[pos + 2] = dict;
+	crc = GUINT32_TO_LE(upd_delta_test_crc32(block, header_size - 4));
+	memcpy(block + header_size - 4, &crc, 4);
+}
 
 static void
 upd_delta_test_varint(GByteArray *array, guint64 value)
@@ -502,6 +665,19 @@ upd_delta_test_updiff_build(UpdDeltaTestUpdiff *self, guint64 target_size)
 		gsize bound = ZSTD_compressBound(self->streams[i]->len);
 		gsize start = out->len;
 		gsize len;
+		if (self->compressed[i] != NULL || self->xz[i]) {
+			g_autoptr(GByteArray) xz = NULL;
+			GByteArray *stream = self->compressed[i];
+			if (stream == NULL) {
+				xz = upd_delta_test_xz(self->streams[i]->data,
+						       self->streams[i]->len, "2");
+				stream = xz;
+			}
+			g_byte_array_append(out, stream->data, stream->len);
+			value = GUINT64_TO_LE((guint64)stream->len);
+			memcpy(out->data + 16 + 8 * i, &value, 8);
+			continue;
+		}
 		g_byte_array_set_size(out, start + bound);
 		len = ZSTD_compress(out->data + start, bound, self->streams[i]->data,
 				    self->streams[i]->len, 3);
@@ -520,14 +696,18 @@ upd_delta_test_updiff_reset(UpdDeltaTestUpdiff *self)
 		if (self->streams[i] != NULL)
 			g_byte_array_unref(self->streams[i]);
 		self->streams[i] = g_byte_array_new();
+		self->xz[i] = FALSE;
+		g_clear_pointer(&self->compressed[i], g_byte_array_unref);
 	}
 }
 
 static void
 upd_delta_test_updiff_clear(UpdDeltaTestUpdiff *self)
 {
-	for (guint i = 0; i < 4; i++)
+	for (guint i = 0; i < 4; i++) {
 		g_clear_pointer(&self->streams[i], g_byte_array_unref);
+		g_clear_pointer(&self->compressed[i], g_byte_array_unref);
+	}
 }
 
 /* expects the hand-made delta to fail with a message containing @what */
@@ -694,6 +874,426 @@ upd_delta_test_corrupt_updiff(void)
 	g_byte_array_set_size(hand.streams[3], 100);
 	upd_delta_test_entry(&hand, 0, 0, 10);
 	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "more than a target");
+
+	upd_delta_test_updiff_clear(&hand);
+}
+
+/* sets the content size that the block header and the index of @xz (made
+ * by upd_delta_test_xz() with two threads, of less than 128 bytes) declare,
+ * and their CRC32s */
+static void
+upd_delta_test_xz_set_content_size(GByteArray *xz, guint8 size)
+{
+	guint8 *block = xz->data + 12;
+	gsize header_size = ((gsize)block[0] + 1) * 4;
+	guint8 *index;
+	gsize index_size;
+	guint32 backward;
+	guint32 crc;
+	gsize pos = 2;
+
+	g_assert_cmpuint(size, <, 128);
+	while (block[pos] & 0x80)
+		pos++;
+	pos++;
+	g_assert_cmpuint(block[pos], <, 128);
+	block[pos] = size;
+	crc = GUINT32_TO_LE(upd_delta_test_crc32(block, header_size - 4));
+	memcpy(block + header_size - 4, &crc, 4);
+
+	memcpy(&backward, xz->data + xz->len - 8, 4);
+	index_size = ((gsize)GUINT32_FROM_LE(backward) + 1) * 4;
+	index = xz->data + xz->len - 12 - index_size;
+	pos = 2;
+	while (index[pos] & 0x80)
+		pos++;
+	pos++;
+	g_assert_cmpuint(index[pos], <, 128);
+	index[pos] = size;
+	crc = GUINT32_TO_LE(upd_delta_test_crc32(index, index_size - 4));
+	memcpy(index + index_size - 4, &crc, 4);
+}
+
+/* two releases of a message catalog laid out like a .mo file: a table of
+ * (length, offset) pairs, then the translations, NUL-terminated, made of
+ * words of a small vocabulary; in the second release every fifth message is
+ * translated anew, which shifts the offsets of all that follow */
+static void
+upd_delta_test_catalogs(GRand *rand, guint n_messages, GByteArray **base, GByteArray **target)
+{
+	static const gchar *const words[] = {
+		"не",	       "удалось",    "открыть",	   "файл",	  "таблица",
+		"индекс",      "ошибка",     "значение",   "параметра",	  "сервер",
+		"подключение", "транзакции", "должен",	   "быть",	  "для",
+		"в",	       "%s",	     "%d",	   "столбец",	  "отношение",
+		"функция",     "тип",	     "данных",	   "слишком",	  "длинный",
+		"неверный",    "формат",     "«%s»",	   "ограничение", "нарушает",
+		"блокировка",  "запрос",     "выполнения", "отменён",	  "пользователем",
+		"роль",
+	};
+	g_autoptr(GPtrArray) old_texts = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) new_texts = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *texts[2] = {old_texts, new_texts};
+
+	for (guint i = 0; i < n_messages; i++) {
+		for (guint release = 0; release < 2; release++) {
+			g_autoptr(GString) text = g_string_new(NULL);
+			guint n_words;
+			if (release == 1 && g_rand_int_range(rand, 0, 5) != 0) {
+				g_ptr_array_add(texts[1], g_strdup(g_ptr_array_index(texts[0], i)));
+				continue;
+			}
+			n_words = g_rand_int_range(rand, 3, 16);
+			for (guint w = 0; w < n_words; w++) {
+				if (w > 0)
+					g_string_append_c(text, ' ');
+				g_string_append(
+					text,
+					words[g_rand_int_range(rand, 0, G_N_ELEMENTS(words))]);
+			}
+			g_ptr_array_add(texts[release],
+					g_string_free(g_steal_pointer(&text), FALSE));
+		}
+	}
+	for (guint release = 0; release < 2; release++) {
+		GByteArray *out = g_byte_array_new();
+		guint32 offset = 8 * n_messages;
+		for (guint i = 0; i < n_messages; i++) {
+			guint32 pair[2] = {
+				GUINT32_TO_LE(strlen(g_ptr_array_index(texts[release], i))),
+				GUINT32_TO_LE(offset)};
+			g_byte_array_append(out, (const guint8 *)pair, 8);
+			offset += GUINT32_FROM_LE(pair[0]) + 1;
+		}
+		for (guint i = 0; i < n_messages; i++) {
+			const gchar *text = g_ptr_array_index(texts[release], i);
+			g_byte_array_append(out, (const guint8 *)text, strlen(text) + 1);
+		}
+		if (release == 0)
+			*base = out;
+		else
+			*target = out;
+	}
+}
+
+/* applies @delta and expects it to fail with a message containing @what */
+static void
+upd_delta_test_expect_message(const gchar *base_path,
+			      const guint8 *delta,
+			      gsize delta_len,
+			      guint64 target_size,
+			      const gchar *what)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) result =
+		upd_delta_test_apply(&updiff, base_path, delta, delta_len, target_size, &error);
+
+	g_assert_null(result);
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA);
+	g_test_message("%s (expected: %s)", error->message, what);
+	g_assert_nonnull(strstr(error->message, what));
+}
+
+/* text-like streams: xz beats zstd on some, and the delta is smaller */
+static void
+upd_delta_test_updiff_xz(void)
+{
+	static const gchar *const names[] = {"control", "zero-run", "difference", "extra"};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(15);
+	g_autoptr(GByteArray) base = NULL;
+	g_autoptr(GByteArray) target = NULL;
+	g_autoptr(GBytes) base_bytes = NULL;
+	g_autoptr(GBytes) target_bytes = NULL;
+	g_autoptr(GBytes) delta = NULL;
+	g_autoptr(GBytes) result = NULL;
+	g_autofree gchar *base_path = NULL;
+	const guint8 *data;
+	gsize len;
+	gsize zstd_only = 48;
+	guint n_xz = 0;
+
+	upd_delta_test_catalogs(rand, 4000, &base, &target);
+	base_bytes = g_bytes_new(base->data, base->len);
+	target_bytes = g_bytes_new(target->data, target->len);
+	base_path = upd_delta_test_write("base", base->data, base->len);
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_UPDIFF, base_bytes, target_bytes, 0, NULL,
+				 &error);
+	g_assert_no_error(error);
+	data = g_bytes_get_data(delta, &len);
+	result = upd_delta_test_apply(&updiff, base_path, data, len, target->len, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_bytes_equal(result, target_bytes));
+
+	for (guint i = 0; i < 4; i++) {
+		gsize stream_len;
+		gsize at = upd_delta_test_stream_at(data, i, &stream_len);
+		if (stream_len >= 6 && memcmp(data + at, UPD_DELTA_TEST_XZ_MAGIC, 6) == 0) {
+			g_autoptr(GByteArray) raw = upd_delta_test_unxz(data + at, stream_len);
+			gsize zstd_len;
+			g_assert_nonnull(raw);
+			zstd_len = upd_delta_test_zstd_size(raw->data, raw->len);
+			g_test_message("%s stream: %u bytes, %" G_GSIZE_FORMAT
+				       " with xz, %" G_GSIZE_FORMAT " with zstd",
+				       names[i], raw->len, stream_len, zstd_len);
+			g_assert_cmpuint(stream_len, <, zstd_len);
+			zstd_only += zstd_len;
+			n_xz++;
+		} else {
+			g_assert_cmpmem(data + at, 4, "\x28\xb5\x2f\xfd", 4);
+			g_test_message("%s stream: %" G_GSIZE_FORMAT " bytes with zstd", names[i],
+				       stream_len);
+			zstd_only += stream_len;
+		}
+	}
+	g_test_message("catalog: %u -> %u bytes: delta of %" G_GSIZE_FORMAT
+		       " bytes, %" G_GSIZE_FORMAT " with zstd only",
+		       base->len, target->len, len, zstd_only);
+	g_assert_cmpuint(n_xz, >, 0);
+	g_assert_cmpuint(len, <, zstd_only);
+}
+
+/* xz streams that are broken, or not as UPDIFF allows them */
+static void
+upd_delta_test_updiff_xz_corrupt(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(16);
+	g_autoptr(GByteArray) base = NULL;
+	g_autoptr(GByteArray) target = NULL;
+	g_autoptr(GBytes) base_bytes = NULL;
+	g_autoptr(GBytes) target_bytes = NULL;
+	g_autoptr(GBytes) delta = NULL;
+	g_autofree gchar *base_path = NULL;
+	g_autofree gchar *small_base_path = NULL;
+	g_autofree guint8 *copy = NULL;
+	const guint8 *data;
+	const guint8 *xz;
+	gsize len;
+	gsize at = 0;
+	gsize xz_len = 0;
+	guint stream;
+	UpdDeltaTestUpdiff hand = {{NULL}};
+
+	upd_delta_test_catalogs(rand, 2000, &base, &target);
+	base_bytes = g_bytes_new(base->data, base->len);
+	target_bytes = g_bytes_new(target->data, target->len);
+	base_path = upd_delta_test_write("base", base->data, base->len);
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_UPDIFF, base_bytes, target_bytes, 0, NULL,
+				 &error);
+	g_assert_no_error(error);
+	data = g_bytes_get_data(delta, &len);
+	for (stream = 0; stream < 4; stream++) {
+		at = upd_delta_test_stream_at(data, stream, &xz_len);
+		if (memcmp(data + at, UPD_DELTA_TEST_XZ_MAGIC, 6) == 0)
+			break;
+	}
+	g_assert_cmpuint(stream, <, 4);
+	xz = data + at;
+
+	/* a flipped byte anywhere in the xz stream */
+	copy = g_memdup2(data, len);
+	for (gsize i = 0; i < xz_len; i += MAX(xz_len / 53, 1)) {
+		copy[at + i] ^= 0x10;
+		upd_delta_test_expect_broken(&updiff, base_path, copy, len, target->len,
+					     target_bytes, TRUE);
+		copy[at + i] ^= 0x10;
+	}
+	/* in the stream header's CRC32, the block header's flags, the middle of
+	 * the compressed data and the footer's magic */
+	copy[at + 8] ^= 0x10;
+	upd_delta_test_expect_message(base_path, copy, len, target->len, "is corrupt: ");
+	copy[at + 8] ^= 0x10;
+	copy[at + 13] ^= 0x10;
+	upd_delta_test_expect_message(base_path, copy, len, target->len,
+				      "is not an xz stream of one LZMA2 block");
+	copy[at + 13] ^= 0x10;
+	copy[at + xz_len / 2] ^= 0x10;
+	upd_delta_test_expect_broken(&updiff, base_path, copy, len, target->len, target_bytes,
+				     TRUE);
+	copy[at + xz_len / 2] ^= 0x10;
+	copy[at + xz_len - 1] ^= 0x10;
+	upd_delta_test_expect_message(base_path, copy, len, target->len,
+				      "does not end with the footer of an xz stream");
+	copy[at + xz_len - 1] ^= 0x10;
+
+	/* truncated: the footer is not at the end of the stream's range */
+	for (guint k = 0; k < 4; k++) {
+		static const gsize cuts[] = {1, 4, 12, 0};
+		gsize cut = cuts[k] != 0 ? cuts[k] : xz_len / 2;
+		g_autoptr(GByteArray) cut_delta =
+			upd_delta_test_stream_replace(data, len, stream, xz, xz_len - cut);
+		upd_delta_test_expect_message(base_path, cut_delta->data, cut_delta->len,
+					      target->len,
+					      "does not end with the footer of an xz stream");
+	}
+
+	/* data after the stream's footer: garbage, stream padding and a second
+	 * stream, the last two of which libarchive alone decodes */
+	{
+		g_autoptr(GByteArray) longer = g_byte_array_new();
+		g_autoptr(GByteArray) longer_delta = NULL;
+		g_autoptr(GByteArray) decoded = NULL;
+
+		g_byte_array_append(longer, xz, xz_len);
+		g_byte_array_append(longer, (const guint8 *)"garbage!", 8);
+		longer_delta =
+			upd_delta_test_stream_replace(data, len, stream, longer->data, longer->len);
+		upd_delta_test_expect_message(base_path, longer_delta->data, longer_delta->len,
+					      target->len,
+					      "does not end with the footer of an xz stream");
+		g_clear_pointer(&longer_delta, g_byte_array_unref);
+
+		g_byte_array_set_size(longer, xz_len);
+		g_byte_array_append(longer, (const guint8 *)"\0\0\0\0", 4);
+		decoded = upd_delta_test_unxz(longer->data, longer->len);
+		g_assert_nonnull(decoded);
+		g_clear_pointer(&decoded, g_byte_array_unref);
+		longer_delta =
+			upd_delta_test_stream_replace(data, len, stream, longer->data, longer->len);
+		upd_delta_test_expect_message(base_path, longer_delta->data, longer_delta->len,
+					      target->len,
+					      "does not end with the footer of an xz stream");
+		g_clear_pointer(&longer_delta, g_byte_array_unref);
+
+		g_byte_array_set_size(longer, xz_len);
+		g_byte_array_append(longer, xz, xz_len);
+		decoded = upd_delta_test_unxz(longer->data, longer->len);
+		g_assert_nonnull(decoded);
+		longer_delta =
+			upd_delta_test_stream_replace(data, len, stream, longer->data, longer->len);
+		upd_delta_test_expect_message(base_path, longer_delta->data, longer_delta->len,
+					      target->len,
+					      "is not an xz stream of one LZMA2 block");
+	}
+
+	/* hand-made deltas against a 1000-byte base */
+	small_base_path = upd_delta_test_write("small-base", base->data, 1000);
+	upd_delta_test_updiff_reset(&hand);
+
+	/* the reference, all four streams in xz: valid */
+	upd_delta_test_entry(&hand, 990, 10, 5);
+	upd_delta_test_varint(hand.streams[1], 10);
+	g_byte_array_append(hand.streams[2], (const guint8 *)"", 1);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+	for (guint i = 0; i < 4; i++)
+		hand.xz[i] = TRUE;
+	{
+		g_autoptr(GBytes) valid = upd_delta_test_updiff_build(&hand, 15);
+		g_autoptr(GBytes) output = upd_delta_test_apply(
+			&updiff, small_base_path, g_bytes_get_data(valid, NULL),
+			g_bytes_get_size(valid), 15, &error);
+		g_assert_no_error(error);
+		g_assert_cmpmem(g_bytes_get_data(output, NULL), 10, base->data + 990, 10);
+		g_assert_cmpmem((const guint8 *)g_bytes_get_data(output, NULL) + 10, 5, "12345", 5);
+		upd_delta_test_updiff_reset(&hand);
+	}
+
+	/* content that is an xz stream itself: copied, not decoded again */
+	{
+		g_autoptr(GByteArray) inner = upd_delta_test_xz((const guint8 *)"inner", 5, "2");
+		g_autoptr(GBytes) valid = NULL;
+		g_autoptr(GBytes) output = NULL;
+		upd_delta_test_entry(&hand, 0, 0, inner->len);
+		g_byte_array_append(hand.streams[3], inner->data, inner->len);
+		hand.xz[3] = TRUE;
+		valid = upd_delta_test_updiff_build(&hand, inner->len);
+		output = upd_delta_test_apply(&updiff, small_base_path,
+					      g_bytes_get_data(valid, NULL),
+					      g_bytes_get_size(valid), inner->len, &error);
+		g_assert_no_error(error);
+		g_assert_cmpmem(g_bytes_get_data(output, NULL), g_bytes_get_size(output),
+				inner->data, inner->len);
+		upd_delta_test_updiff_reset(&hand);
+	}
+
+	/* more content than a target of this size can use, declared up front */
+	g_byte_array_set_size(hand.streams[3], 100);
+	memset(hand.streams[3]->data, 'x', 100);
+	hand.xz[3] = TRUE;
+	upd_delta_test_entry(&hand, 0, 0, 10);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "more than a target");
+
+	/* sizes that lie: 10 bytes of content declared as 5 (which a target of
+	 * 5 bytes can use); liblzma stops at the declared size */
+	upd_delta_test_entry(&hand, 0, 0, 5);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"1234567890", 10);
+	hand.compressed[3] = upd_delta_test_xz(hand.streams[3]->data, 10, "2");
+	upd_delta_test_xz_set_content_size(hand.compressed[3], 5);
+	g_assert_null(upd_delta_test_unxz(hand.compressed[3]->data, hand.compressed[3]->len));
+	upd_delta_test_updiff_expect(&hand, small_base_path, 5, "the extra stream of delta");
+	/* and 5 bytes declared as 10, for a target that uses 10 */
+	upd_delta_test_entry(&hand, 0, 0, 10);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+	hand.compressed[3] = upd_delta_test_xz(hand.streams[3]->data, 5, "2");
+	upd_delta_test_xz_set_content_size(hand.compressed[3], 10);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 10, "the extra stream of delta");
+
+	/* a dictionary larger than 8 MiB: liblzma would allocate it whole, as
+	 * libarchive sets no memory limit (it decodes 12 MiB here; 4 GiB is
+	 * not tried); the decoder refuses it before decoding */
+	for (guint k = 0; k < 2; k++) {
+		static const guint8 dicts[] = {23, 40};
+		g_autoptr(GByteArray) decoded = NULL;
+		upd_delta_test_entry(&hand, 0, 0, 5);
+		g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+		hand.compressed[3] = upd_delta_test_xz(hand.streams[3]->data, 5, "2");
+		upd_delta_test_xz_set_dict(hand.compressed[3], dicts[k]);
+		if (dicts[k] == 23) {
+			decoded = upd_delta_test_unxz(hand.compressed[3]->data,
+						      hand.compressed[3]->len);
+			g_assert_nonnull(decoded);
+			g_assert_cmpmem(decoded->data, decoded->len, "12345", 5);
+		}
+		upd_delta_test_updiff_expect(&hand, small_base_path, 5,
+					     dicts[k] == 23
+						     ? "needs an xz dictionary of 12582912 "
+						       "bytes, more than the 8388608"
+						     : "needs an xz dictionary of 4294967295");
+	}
+	/* 8 MiB, what level 6 writes: accepted */
+	{
+		g_autoptr(GBytes) valid = NULL;
+		g_autoptr(GBytes) output = NULL;
+		upd_delta_test_entry(&hand, 0, 0, 5);
+		g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+		hand.compressed[3] = upd_delta_test_xz(hand.streams[3]->data, 5, "2");
+		upd_delta_test_xz_set_dict(hand.compressed[3], 22);
+		valid = upd_delta_test_updiff_build(&hand, 5);
+		output = upd_delta_test_apply(&updiff, small_base_path,
+					      g_bytes_get_data(valid, NULL),
+					      g_bytes_get_size(valid), 5, &error);
+		g_assert_no_error(error);
+		g_assert_cmpmem(g_bytes_get_data(output, NULL), 5, "12345", 5);
+		upd_delta_test_updiff_reset(&hand);
+	}
+
+	/* a block header without the sizes (libarchive's one-thread encoder),
+	 * which liblzma alone decodes; a stream without a block */
+	upd_delta_test_entry(&hand, 0, 0, 5);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+	hand.compressed[3] = upd_delta_test_xz(hand.streams[3]->data, 5, "1");
+	{
+		g_autoptr(GByteArray) decoded =
+			upd_delta_test_unxz(hand.compressed[3]->data, hand.compressed[3]->len);
+		g_assert_nonnull(decoded);
+	}
+	upd_delta_test_updiff_expect(
+		&hand, small_base_path, 5,
+		"is not an xz stream of one LZMA2 block that declares its sizes");
+	upd_delta_test_entry(&hand, 0, 0, 5);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+	hand.compressed[1] = upd_delta_test_xz(NULL, 0, "2");
+	upd_delta_test_updiff_expect(&hand, small_base_path, 5,
+				     "is not an xz stream of one LZMA2 block");
+
+	/* an xz stream shorter than its frame */
+	upd_delta_test_entry(&hand, 0, 0, 5);
+	g_byte_array_append(hand.streams[3], (const guint8 *)"12345", 5);
+	hand.compressed[3] = g_byte_array_new();
+	g_byte_array_append(hand.compressed[3], (const guint8 *)UPD_DELTA_TEST_XZ_MAGIC, 6);
+	upd_delta_test_updiff_expect(&hand, small_base_path, 5,
+				     "does not end with the footer of an xz stream");
 
 	upd_delta_test_updiff_clear(&hand);
 }
@@ -1015,6 +1615,8 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/libupdater/delta/zpatch/corrupt", upd_delta_test_corrupt_zpatch);
 	g_test_add_func("/libupdater/delta/updiff/corrupt", upd_delta_test_corrupt_updiff);
+	g_test_add_func("/libupdater/delta/updiff/xz", upd_delta_test_updiff_xz);
+	g_test_add_func("/libupdater/delta/updiff/xz-corrupt", upd_delta_test_updiff_xz_corrupt);
 	g_test_add_func("/libupdater/delta/updiff/bitstream", upd_delta_test_bitstream);
 	g_test_add_func("/libupdater/delta/zpatch/bitstream", upd_delta_test_zpatch_bitstream);
 	g_test_add_func("/libupdater/delta/zpatch/bitstream-limit",
