@@ -944,11 +944,11 @@ echo "† the machine was busy (over 20 % of its CPU time used by others) when t
 if [ -x "$delta_tool" ]; then
 	delta_note="libupdater column: $delta_tool --tsv OLD NEW (the smallest of its encodings)"
 elif awk -F'\t' '$3 == "libupdater" && $4 ~ /^[0-9]+$/ { found = 1 } END { exit !found }' "$files_tsv"; then
-	delta_note="libupdater column: the size of the delta object updater-publish stored for the file (deltas/<aa>/<base>-<target>.<format>; the format in brackets); no per-file creation time (TODO: a tool timing one file); \"none\": no delta published for that file"
+	delta_note="libupdater column: the size of the delta object updater-publish stored for the file (deltas/<aa>/<base>-<target>.<format>; the format in brackets); no per-file creation time, as $delta_tool was not built; \"none\": no delta published for that file"
 elif [ "${#publish_delta[@]}" -gt 0 ]; then
 	delta_note="libupdater column: none — updater-publish published no delta for these files"
 else
-	delta_note="libupdater column: n/a — TODO: updater-publish makes no deltas yet and there is no per-file delta tool (this script runs $delta_tool --tsv OLD NEW when it exists, expecting FORMAT<TAB>BYTES<TAB>SECONDS lines)"
+	delta_note="libupdater column: n/a — $delta_tool was not built and updater-publish stored no delta for these files"
 fi
 echo
 echo "Delta creation times are wall seconds of one run, one file at a time; $delta_note."

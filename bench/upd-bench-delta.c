@@ -8,7 +8,7 @@
  * checked by applying it: what bench/delta-peers.sh puts beside bsdiff,
  * xdelta3 and zstd --patch-from.
  *
- *   upd-bench-delta [--tsv] OLD NEW
+ *   upd-bench-delta [--tsv] [--level N] OLD NEW
  *
  * Prints a line per encoder (format, delta bytes, encode seconds, apply
  * seconds) and first a line "both": the smaller delta, which is the one
@@ -34,6 +34,7 @@ typedef struct {
  * compares the result's digest with @new's */
 static gboolean
 ubd_run(UbdResult *result,
+	gint level,
 	const gchar *old_path,
 	GBytes *old,
 	GBytes *new,
@@ -49,7 +50,7 @@ ubd_run(UbdResult *result,
 	guint8 got[UPD_SHA256_LEN];
 	gint64 start = g_get_monotonic_time();
 
-	delta = upd_delta_encode(result->format, old, new, 0, NULL, error);
+	delta = upd_delta_encode(result->format, old, new, level, NULL, error);
 	if (delta == NULL)
 		return FALSE;
 	result->encode_seconds = (gdouble)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
@@ -88,8 +89,11 @@ int
 main(int argc, char **argv)
 {
 	gboolean tsv = FALSE;
+	gint level = 0;
 	const GOptionEntry entries[] = {
 		{"tsv", 0, 0, G_OPTION_ARG_NONE, &tsv, "tab-separated lines, no header", NULL},
+		{"level", 0, 0, G_OPTION_ARG_INT, &level,
+		 "zstd level of the encoders (default: upd_delta_encode()'s)", "N"},
 		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("OLD NEW");
@@ -121,7 +125,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(results); i++) {
-		if (!ubd_run(&results[i], argv[1], old, new, tmp_dir, &error)) {
+		if (!ubd_run(&results[i], level, argv[1], old, new, tmp_dir, &error)) {
 			g_printerr("upd-bench-delta: %s: %s\n", results[i].name, error->message);
 			g_rmdir(tmp_dir);
 			return 1;
