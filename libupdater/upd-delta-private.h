@@ -40,6 +40,16 @@ typedef enum {
 const gchar *
 upd_delta_format_to_extension(UpdDeltaFormat format);
 
+/* the largest target, in bytes, a delta of @format may rebuild (0 for an
+ * unknown format). Applying a ZSTD_PATCH takes a buffer the size of its
+ * target (zstd's window must reach back over the whole target into the
+ * base), so that format is limited to UPD_DELTA_ZPATCH_TARGET_MAX (32 MiB):
+ * it is neither made nor applied for a larger file. UPDIFF's memory while
+ * applying does not grow with the file: G_MAXUINT64. */
+#define UPD_DELTA_ZPATCH_TARGET_MAX (32 * 1024 * 1024)
+guint64
+upd_delta_max_target_size(UpdDeltaFormat format);
+
 /* the encoder's peak memory in bytes for these sizes, beyond the mapped
  * base and target: what a publisher running encoders in parallel counts
  * against its memory bound */
@@ -51,7 +61,8 @@ upd_delta_encode_memory(UpdDeltaFormat format, guint64 base_size, guint64 target
  * 19, or 3 for a ZSTD_PATCH target over 4 MiB, where 19 is slower than
  * UPDIFF for a bigger delta); UPDIFF's streams of at most 8 MiB are also
  * tried with xz at level 6, whatever @level. Returns the delta object's
- * bytes. */
+ * bytes; UPD_ERROR_TOO_LARGE for a target above
+ * upd_delta_max_target_size(). */
 GBytes *
 upd_delta_encode(UpdDeltaFormat format,
 		 GBytes *base,
@@ -67,7 +78,9 @@ upd_delta_encode(UpdDeltaFormat format,
  * written is computed on the way and returned in @out_sha256; the caller
  * compares it with the manifest's. Memory stays bounded whatever the file
  * sizes: the base is mapped, not read, and the streams are decoded in
- * windows (see upd-delta.c for the figures). */
+ * windows (see upd-delta.c for the figures); a @target_size above
+ * upd_delta_max_target_size() is refused (UPD_ERROR_TOO_LARGE) before
+ * anything is read. */
 gboolean
 upd_delta_apply(UpdDeltaFormat format,
 		const gchar *base_path,

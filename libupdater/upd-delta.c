@@ -20,9 +20,9 @@
  * times the target: the extra stream and D together are the target, and the sparse form of D is
  * never larger than D plus its zero runs); then the suffix array is freed and the streams are
  * compressed one by one into the result (bounded by ZSTD_compressBound) with one zstd context at a
- *    window of at most 2^UPDIFF_WINDOW_LOG_MAX, then, once it is freed and for a stream of at
- *    most 8 MiB, with liblzma's level-6 encoder (UPDIFF_XZ_ENCODER_MEMORY, 100 MiB: xz(1) says
- *    94 MiB, 92 MiB resident measured for 8 MiB) into a buffer the size of the zstd frame.
+ *    window of at most 2^UPDIFF_ENCODE_WINDOW_LOG_MAX (8 MiB), then, once it is freed and for a
+ * stream of at most 8 MiB, with liblzma's level-6 encoder (UPDIFF_XZ_ENCODER_MEMORY, 100 MiB: xz(1)
+ * says 94 MiB, 92 MiB resident measured for 8 MiB) into a buffer the size of the zstd frame.
  *  - ZSTD_PATCH: one zstd context at the window above (zstd's own estimate,
  *    including the long-distance matcher's tables) and the compressed
  *    result (at most ZSTD_compressBound(target)). For a base of at most
@@ -30,7 +30,10 @@
  *    then also the view (8 times the base), a zstd context at the window
  *    over view and target, and a second result, while the first is kept.
  * Applying: the base is mapped, not read. ZSTD_PATCH: zstd's window buffer,
- * at most min(target size, 2^W) plus two blocks (256 KiB), and 1.2 MiB of
+ * min(target size, 2^W) plus two blocks (256 KiB) — the window has to
+ * reach back over the whole target into the base, so this grows with the
+ * file, and no zstd patch is made or applied for a target above
+ * UPD_DELTA_ZPATCH_TARGET_MAX (32 MiB): at most 32.25 MiB — and 1.2 MiB of
  * buffers; with the "UPDBITV1" marker also the materialized view, 8 times
  * the base: at most 16 MiB. UPDIFF: for each zstd stream, a zstd window buffer of at most
  * min(its content size, 2^UPDIFF_WINDOW_LOG_MAX) plus two blocks; for each xz stream, the LZMA2
@@ -39,8 +42,13 @@
  * libarchive's 64 KiB output block (decoding 6 MiB measured VmPeak + 8.1 MiB, VmHWM + 6.7 MiB);
  * and 1.9 MiB of buffers (2.9 MiB with a bit-shifted base). The content sizes that frames declare
  * are checked against what a target of this size can use before any decoding, so a hostile delta
- * cannot make that more than 4 * 2^UPDIFF_WINDOW_LOG_MAX (all zstd; 4 * 8 MiB if all xz); a real
- * one uses about its decompressed streams' size (a sixth of the target for a rebuilt executable).
+ * cannot make that more than 4 * 2^UPDIFF_WINDOW_LOG_MAX (all zstd; 4 * 8 MiB if all xz). The
+ * deltas libupdater makes have windows of at most 2^UPDIFF_ENCODE_WINDOW_LOG_MAX, so applying one
+ * takes at most 4 * (8 MiB + 256 KiB) + 2.9 MiB, about 36 MiB, whatever the size of the file; a
+ * small one about its decompressed streams' size. Measured by bench/delta-apply-memory.sh on a 1
+ * GiB file (1 GiB of /usr/lib and /usr/bin, an edit every MiB): 1.4 MiB of heap for a 52 KB
+ * delta, 26.0 MiB for a 104.7 MB one (96 KiB of random bytes and 8 KiB of changed bytes every
+ * MiB); a zstd patch of such a file, before the 32 MiB limit, took 1.0 GiB.
  */
 
 #include "config.h"
@@ -101,7 +109,7 @@ upd_delta_zpatch_window_log(guint64 base_size, guint64 target_size)
 gint
 upd_delta_updiff_window_log(guint64 stream_size)
 {
-	return upd_delta_window_log(stream_size, ZSTD_WINDOWLOG_MIN, UPDIFF_WINDOW_LOG_MAX);
+	return upd_delta_window_log(stream_size, ZSTD_WINDOWLOG_MIN, UPDIFF_ENCODE_WINDOW_LOG_MAX);
 }
 
 gboolean
@@ -163,6 +171,19 @@ upd_delta_cctx_memory(gint level, gint window_log)
 	size = ZSTD_estimateCCtxSize_usingCCtxParams(params);
 	ZSTD_freeCCtxParams(params);
 	return ZSTD_isError(size) ? 0 : size;
+}
+
+guint64
+upd_delta_max_target_size(UpdDeltaFormat format)
+{
+	switch (format) {
+	case UPD_DELTA_FORMAT_ZSTD_PATCH:
+		return UPD_DELTA_ZPATCH_TARGET_MAX;
+	case UPD_DELTA_FORMAT_UPDIFF:
+		return G_MAXUINT64;
+	default:
+		return 0;
+	}
 }
 
 guint64
@@ -307,6 +328,14 @@ upd_delta_encode(UpdDeltaFormat format,
 		base_data = empty;
 	if (target_data == NULL)
 		target_data = empty;
+	if (format == UPD_DELTA_FORMAT_ZSTD_PATCH && target_size > UPD_DELTA_ZPATCH_TARGET_MAX) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_TOO_LARGE,
+			    _("no zstd patch is made for a file of %" PRIu64
+			      " bytes: applying one takes memory the size of the file, and the "
+			      "limit is %d bytes"),
+			    (guint64)target_size, UPD_DELTA_ZPATCH_TARGET_MAX);
+		return NULL;
+	}
 
 	switch (format) {
 	case UPD_DELTA_FORMAT_ZSTD_PATCH:
@@ -409,6 +438,14 @@ upd_delta_apply_at(UpdDeltaFormat format,
 	if (format != UPD_DELTA_FORMAT_ZSTD_PATCH && format != UPD_DELTA_FORMAT_UPDIFF) {
 		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT,
 			    _("unknown delta format %d"), (gint)format);
+		return FALSE;
+	}
+	if (target_size > upd_delta_max_target_size(format)) {
+		g_set_error(error, UPD_ERROR, UPD_ERROR_TOO_LARGE,
+			    _("delta %s is a zstd patch of a file of %" PRIu64
+			      " bytes: applying it would take memory the size of the file, and "
+			      "the limit is %d bytes"),
+			    delta_name, target_size, UPD_DELTA_ZPATCH_TARGET_MAX);
 		return FALSE;
 	}
 	mapped = g_mapped_file_new(base_path, FALSE, error);

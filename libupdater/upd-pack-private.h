@@ -25,6 +25,12 @@ typedef struct {
 	guint64 offset;		       /* where the part starts in the pack */
 } UpdPackPart;
 
+/* whether a client takes @delta of @object when it has its base: a known
+ * format, smaller than the object, not too large to apply (see
+ * upd_delta_max_target_size()); the rule the planner and packs share */
+gboolean
+upd_pack_delta_usable(const Updater__Object *object, const Updater__Delta *delta);
+
 /* the parts of the pack that takes a client from @base to @release, in pack
  * order, as an array of UpdPackPart pointing into both releases; @size gets
  * the pack's size, the sum of the parts' stored sizes */

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "upd-delta-private.h"
 #include "upd-pack-private.h"
 #include "upd-sha256-private.h"
 #include "upd-version-common.h"
@@ -45,6 +46,19 @@ upd_pack_digests(const Updater__Release *release)
 	return set;
 }
 
+gboolean
+upd_pack_delta_usable(const Updater__Object *object, const Updater__Delta *delta)
+{
+	UpdDeltaFormat format = (UpdDeltaFormat)delta->format;
+
+	/* a format this client does not know is no error: the full object is
+	 * taken; nor is a delta that would take too much memory to apply (a zstd
+	 * patch of a large file, which an older publisher may have made) */
+	return upd_delta_format_to_extension(format) != NULL && delta->patch != NULL &&
+	       delta->patch->stored_size < object->stored_size &&
+	       object->size <= upd_delta_max_target_size(format);
+}
+
 static void
 upd_pack_add(GArray *parts,
 	     GHashTable *seen,
@@ -59,7 +73,7 @@ upd_pack_add(GArray *parts,
 		return;
 	for (gsize i = 0; i < object->n_deltas; i++) {
 		const Updater__Delta *delta = object->deltas[i];
-		if (delta->patch != NULL && delta->patch->stored_size < object->stored_size &&
+		if (upd_pack_delta_usable(object, delta) &&
 		    g_hash_table_contains(base_digests, delta->base_sha256.data)) {
 			part.delta = delta;
 			part.part = delta->patch;

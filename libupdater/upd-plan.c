@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "upd-delta-private.h"
 #include "upd-manifest-private.h"
 #include "upd-pack-private.h"
 #include "upd-paths-private.h"
@@ -261,9 +260,7 @@ upd_plan_choose_delta(UpdPlan *self,
 		g_autoptr(GError) error_local = NULL;
 		gchar *base;
 
-		/* a format this client does not know is no error: the full object is */
-		if (upd_delta_format_to_extension((UpdDeltaFormat)delta->format) == NULL ||
-		    delta->patch == NULL || delta->patch->stored_size >= object->stored_size)
+		if (!upd_pack_delta_usable(object, delta))
 			continue;
 		if (best != NULL && delta->patch->stored_size >= best->patch->stored_size)
 			continue;

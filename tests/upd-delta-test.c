@@ -303,7 +303,8 @@ upd_delta_test_large(gconstpointer data)
 {
 	const UpdDeltaTestFormat *format = data;
 	g_autoptr(GRand) rand = g_rand_new_with_seed(32);
-	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 32 * 1024 * 1024);
+	/* below UPD_DELTA_ZPATCH_TARGET_MAX (32 MiB) once edited */
+	g_autoptr(GByteArray) base = upd_delta_test_structured(rand, 30 * 1024 * 1024);
 	g_autoptr(GByteArray) target = upd_delta_test_edit(rand, base, 500);
 	/* zstd's level 19 over a 64 MiB window takes a minute on a busy
 	 * machine; what is tested here does not depend on the level */
@@ -348,6 +349,45 @@ upd_delta_test_arguments(void)
 	g_clear_error(&error);
 	g_assert_false(upd_delta_apply(9, base_path, base_path, out, 3, digest, NULL, &error));
 	g_assert_error(error, UPD_ERROR, UPD_ERROR_INVALID_ARGUMENT);
+}
+
+/* a zstd patch takes memory the size of its target to apply: none is made
+ * or applied above UPD_DELTA_ZPATCH_TARGET_MAX; UPDIFF has no such limit */
+static void
+upd_delta_test_zpatch_target_max(void)
+{
+	gsize max = UPD_DELTA_ZPATCH_TARGET_MAX;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) base = g_bytes_new_static("abc", 3);
+	g_autoptr(GBytes) large = g_bytes_new_take(g_malloc0(max + 1), max + 1);
+	g_autoptr(GBytes) delta = NULL;
+	g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
+	g_autofree gchar *base_path = upd_delta_test_write("base", (const guint8 *)"abc", 3);
+	g_autofree gchar *delta_path = NULL;
+	guint8 digest[UPD_SHA256_LEN];
+
+	g_assert_cmpuint(upd_delta_max_target_size(UPD_DELTA_FORMAT_ZSTD_PATCH), ==, max);
+	g_assert_cmpuint(upd_delta_max_target_size(UPD_DELTA_FORMAT_UPDIFF), ==, G_MAXUINT64);
+	g_assert_cmpuint(upd_delta_max_target_size(0), ==, 0);
+
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_ZSTD_PATCH, base, large, 1, NULL, &error);
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_TOO_LARGE);
+	g_assert_null(delta);
+	g_clear_error(&error);
+
+	/* a real zstd patch, to a file that big: refused before anything is
+	 * allocated or read */
+	delta = upd_delta_encode(UPD_DELTA_FORMAT_ZSTD_PATCH, base, base, 0, NULL, &error);
+	g_assert_no_error(error);
+	delta_path = upd_delta_test_write("small.zpatch", g_bytes_get_data(delta, NULL),
+					  g_bytes_get_size(delta));
+	g_assert_true(upd_delta_apply(UPD_DELTA_FORMAT_ZSTD_PATCH, base_path, delta_path, out, 3,
+				      digest, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_false(upd_delta_apply(UPD_DELTA_FORMAT_ZSTD_PATCH, base_path, delta_path, out,
+				       max + 1, digest, NULL, &error));
+	g_assert_error(error, UPD_ERROR, UPD_ERROR_TOO_LARGE);
+	g_assert_nonnull(strstr(error->message, delta_path));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1602,6 +1642,7 @@ main(int argc, char **argv)
 	g_test_add_func("/libupdater/delta/extension", upd_delta_test_extension);
 	g_test_add_func("/libupdater/delta/memory", upd_delta_test_memory);
 	g_test_add_func("/libupdater/delta/arguments", upd_delta_test_arguments);
+	g_test_add_func("/libupdater/delta/zpatch/target-max", upd_delta_test_zpatch_target_max);
 	for (guint i = 0; i < G_N_ELEMENTS(formats); i++) {
 		g_autofree gchar *edits =
 			g_strdup_printf("/libupdater/delta/%s/edits", formats[i]->name);

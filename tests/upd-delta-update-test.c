@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "upd-delta-private.h"
 #include "upd-file-private.h"
 #include "upd-manifest-private.h"
 #include "upd-pack-private.h"
@@ -1026,6 +1027,81 @@ test_publish_limits(Fixture *f, gconstpointer user_data)
 	g_assert_cmpuint(manifest_object(manifest, 2, "data/same.txt")->n_deltas, ==, 0);
 }
 
+/* (g) the rule packs and plans share: no zstd patch for a file above
+ * UPD_DELTA_ZPATCH_TARGET_MAX, which would take memory the size of the file
+ * to apply (an older publisher may have listed one), while an updiff of the
+ * same file is taken. Hand-made releases: the publisher no longer makes such
+ * a zstd patch. */
+static void
+test_pack_zpatch_target_max(void)
+{
+	guint8 base_digest[UPD_SHA256_LEN] = {1};
+	guint8 target_digest[UPD_SHA256_LEN] = {2};
+	Updater__Object base_object = UPDATER__OBJECT__INIT;
+	Updater__Object target = UPDATER__OBJECT__INIT;
+	Updater__Object zpatch_object = UPDATER__OBJECT__INIT;
+	Updater__Object updiff_object = UPDATER__OBJECT__INIT;
+	Updater__Delta zpatch = UPDATER__DELTA__INIT;
+	Updater__Delta updiff = UPDATER__DELTA__INIT;
+	Updater__Delta *deltas[] = {&zpatch, &updiff};
+	Updater__Payload payloads[2] = {UPDATER__PAYLOAD__INIT, UPDATER__PAYLOAD__INIT};
+	Updater__Component components[2] = {UPDATER__COMPONENT__INIT, UPDATER__COMPONENT__INIT};
+	Updater__Component *release_components[] = {&components[0]};
+	Updater__Component *base_components[] = {&components[1]};
+	Updater__Release release = UPDATER__RELEASE__INIT;
+	Updater__Release base = UPDATER__RELEASE__INIT;
+	const guint64 sizes[] = {UPD_DELTA_ZPATCH_TARGET_MAX, UPD_DELTA_ZPATCH_TARGET_MAX + 1};
+
+	base_object.sha256.data = base_digest;
+	base_object.sha256.len = UPD_SHA256_LEN;
+	target.sha256.data = target_digest;
+	target.sha256.len = UPD_SHA256_LEN;
+	/* the zstd patch is the smaller, and listed first */
+	zpatch_object.stored_size = 1000;
+	updiff_object.stored_size = 2000;
+	zpatch.base_sha256 = base_object.sha256;
+	zpatch.format = UPDATER__DELTA_FORMAT__DELTA_FORMAT_ZSTD_PATCH;
+	zpatch.patch = &zpatch_object;
+	updiff.base_sha256 = base_object.sha256;
+	updiff.format = UPDATER__DELTA_FORMAT__DELTA_FORMAT_UPDIFF;
+	updiff.patch = &updiff_object;
+	target.deltas = deltas;
+	target.n_deltas = G_N_ELEMENTS(deltas);
+	payloads[0].object = &target;
+	payloads[1].object = &base_object;
+	components[0].payload = &payloads[0];
+	components[1].payload = &payloads[1];
+	release.components = release_components;
+	release.n_components = 1;
+	base.components = base_components;
+	base.n_components = 1;
+
+	for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		g_autoptr(GArray) parts = NULL;
+		guint64 size;
+
+		target.size = sizes[i];
+		target.stored_size = sizes[i] / 2;
+		parts = upd_pack_parts(&release, &base, &size);
+		g_assert_cmpuint(parts->len, ==, 1);
+		if (sizes[i] <= UPD_DELTA_ZPATCH_TARGET_MAX) {
+			g_assert_true(g_array_index(parts, UpdPackPart, 0).delta == &zpatch);
+			g_assert_cmpuint(size, ==, 1000);
+		} else {
+			g_assert_true(g_array_index(parts, UpdPackPart, 0).delta == &updiff);
+			g_assert_cmpuint(size, ==, 2000);
+		}
+	}
+	/* nor a format this client does not know, nor one no smaller */
+	target.size = 1024 * 1024;
+	target.stored_size = 500000;
+	g_assert_true(upd_pack_delta_usable(&target, &zpatch));
+	zpatch.format = 7;
+	g_assert_false(upd_pack_delta_usable(&target, &zpatch));
+	target.stored_size = 2000;
+	g_assert_false(upd_pack_delta_usable(&target, &updiff));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1049,5 +1125,6 @@ main(int argc, char **argv)
 	ADD("/delta-update/publish/no-delta-bases", FALSE, test_no_delta_bases);
 	ADD("/delta-update/publish/limits", FALSE, test_publish_limits);
 #undef ADD
+	g_test_add_func("/delta-update/pack/zpatch-target-max", test_pack_zpatch_target_max);
 	return g_test_run();
 }

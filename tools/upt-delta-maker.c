@@ -419,7 +419,8 @@ upt_delta_maker_find_existing(UptDeltaMaker *self, UptDeltaPair *pair, GError **
 			return FALSE;
 		}
 		if (patch == NULL ||
-		    !upt_delta_maker_pays_off(pair->target->object, patch->stored_size))
+		    !upt_delta_maker_pays_off(pair->target->object, patch->stored_size) ||
+		    pair->target->object->size > upd_delta_max_target_size(format))
 			continue;
 		if (pair->patch == NULL || patch->stored_size < pair->patch->stored_size) {
 			pair->patch = patch;
@@ -506,6 +507,9 @@ upt_delta_maker_run(UptDeltaMaker *self, GError **error)
 					upd_delta_encode_memory(format, base_size, target_size);
 				UptDeltaJob *job;
 
+				/* clients do not apply a zstd patch of a large file */
+				if (target_size > upd_delta_max_target_size(format))
+					continue;
 				if (cost > self->memory_bound) {
 					g_autofree gchar *need =
 						g_format_size_full(cost, G_FORMAT_SIZE_IEC_UNITS);
