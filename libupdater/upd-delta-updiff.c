@@ -61,7 +61,8 @@
  * ----------------
  * Each stream, on its own, is one of (the decoder goes by its first bytes):
  *  - zstd (28 B5 2F FD): one zstd frame that declares its content size, with
- *    a window of at most 2^UPDIFF_WINDOW_LOG_MAX.
+ *    a window of at most 2^UPDIFF_WINDOW_LOG_MAX (128 MiB; libupdater's
+ *    encoder uses at most 2^UPDIFF_ENCODE_WINDOW_LOG_MAX, 8 MiB).
  *  - xz (FD 37 7A 58 5A 00): one xz stream (the .xz format of XZ Utils)
  *    and nothing else: no stream padding, no second stream. It holds
  *    exactly one block, whose header declares both its compressed and its

@@ -15,13 +15,16 @@
  * the frame header. The window is 2^W with W the smallest value such that
  * 2^W >= base size + target size (so that the end of the target can still
  * reach the start of the base), at least ZSTD_WINDOWLOG_MIN and at most
- * zstd's limit (2 GiB). The decoder allows exactly that W.
+ * zstd's limit (2 GiB). The decoder allows exactly that W. Decoding keeps
+ * min(2^W, target size) bytes of window, the size of the target: no zstd
+ * patch is made or applied for a target above UPD_DELTA_ZPATCH_TARGET_MAX
+ * (32 MiB), where UPDIFF, whose memory does not grow with the file, serves.
  *
  * Bit-shifted base ("UPDBITV1")
  * -----------------------------
  * For LLVM bitcode the prefix may be the bit-shifted view of the base
  * instead (UPDIFF_BIT_VIEW_COPIES = 8 times the base's size, exactly as
- * "Bit-shifted base" under UPDIFF below defines it). Such a delta starts with
+ * "Bit-shifted base" in upd-delta-updiff.c defines it). Such a delta starts with
  * a zstd skippable frame that says so, then the usual single zstd frame:
  *
  *   offset  size  field
