@@ -25,6 +25,8 @@
 #define UPD_FETCH_CHUNK	      (256 * 1024)
 #define UPD_FETCH_META_GROUP  "Partial"
 #define UPD_FETCH_SPACE_SLACK (1024 * 1024)
+/* objects of at least this size are hashed on a thread of their own */
+#define UPD_FETCH_THREADED_HASH_MIN (8 * 1024 * 1024)
 
 typedef enum {
 	UPD_FETCH_OK,
@@ -128,6 +130,15 @@ upd_fetch_set_error(GError **error, UpdError code, UpdFetch *f, const gchar *for
 	return FALSE;
 }
 
+/* a hash for @size bytes: on a thread of its own from
+ * UPD_FETCH_THREADED_HASH_MIN bytes on, so that hashing a large object does
+ * not hold up receiving it */
+static UpdSha256 *
+upd_fetch_sha256_new(guint64 size)
+{
+	return size >= UPD_FETCH_THREADED_HASH_MIN ? upd_sha256_new_threaded() : upd_sha256_new();
+}
+
 /* feeds stored bytes to the hashes and, for zstd objects, the decompressor */
 static gboolean
 upd_fetch_sink(UpdFetch *f, const guint8 *data, gsize len, GError **error)
@@ -187,10 +198,10 @@ upd_fetch_reset(UpdFetch *f, GError **error)
 	f->tmp_writeback = 0;
 	f->zstd_pending = 0;
 	upd_sha256_free(f->stored_sha);
-	f->stored_sha = upd_sha256_new();
+	f->stored_sha = upd_fetch_sha256_new(f->object->stored_size);
 	if (f->zstd) {
 		upd_sha256_free(f->content_sha);
-		f->content_sha = upd_sha256_new();
+		f->content_sha = upd_fetch_sha256_new(f->object->size);
 		ZSTD_DCtx_reset(f->dctx, ZSTD_reset_session_only);
 		if (ftruncate(f->tmp_fd, 0) != 0 || lseek(f->tmp_fd, 0, SEEK_SET) != 0) {
 			upd_file_set_error_errno(error, errno, _("cannot truncate %s"),
@@ -289,7 +300,6 @@ upd_fetch_open(const Updater__Object *object,
 	f->partial_path = g_strdup_printf("%s.partial", f->final_path);
 	f->tmp_path = g_strdup_printf("%s.tmp", f->final_path);
 	f->meta_path = g_strdup_printf("%s.partial.meta", f->final_path);
-	f->stored_sha = upd_sha256_new();
 
 	*done = FALSE;
 	if (stat(f->final_path, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -300,13 +310,14 @@ upd_fetch_open(const Updater__Object *object,
 	}
 	if (!upd_file_mkdir_parents(f->dir, 0700, error))
 		return NULL;
+	f->stored_sha = upd_fetch_sha256_new(object->stored_size);
 	f->partial_fd = open(f->partial_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (f->partial_fd < 0 || fstat(f->partial_fd, &st) != 0) {
 		upd_file_set_error_errno(error, errno, _("cannot open %s"), f->partial_path);
 		return NULL;
 	}
 	if (f->zstd) {
-		f->content_sha = upd_sha256_new();
+		f->content_sha = upd_fetch_sha256_new(object->size);
 		f->dctx = ZSTD_createDCtx();
 		/* the window a frame may ask for is bounded: 128 MiB at most */
 		ZSTD_DCtx_setParameter(f->dctx, ZSTD_d_windowLogMax, 27);

@@ -17,6 +17,13 @@ typedef struct _UpdSha256 UpdSha256;
 
 UpdSha256 *
 upd_sha256_new(void);
+/* the same, hashed on a thread of its own while the caller goes on: each
+ * update is copied into one of four 256 KiB buffers (waiting while all four
+ * are being hashed), and finish waits for the thread, which then ends (the
+ * object stays usable, hashing on the caller's thread). For a large
+ * download, where the hash would otherwise hold up the receiving thread. */
+UpdSha256 *
+upd_sha256_new_threaded(void);
 void
 upd_sha256_update(UpdSha256 *self, const void *data, gsize len);
 void

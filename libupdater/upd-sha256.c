@@ -8,16 +8,102 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/crypto.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "upd-error.h"
 #include "upd-i18n-private.h"
 #include "upd-sha256-private.h"
 
+/* a threaded hash (upd_sha256_new_threaded()) copies what it is given into
+ * buffers of this size, at most this many of them in flight */
+#define UPD_SHA256_THREAD_BUFFER  (256 * 1024)
+#define UPD_SHA256_THREAD_BUFFERS 4
+
+typedef struct {
+	guint8 *data; /* (owned): UPD_SHA256_THREAD_BUFFER bytes */
+	gsize len;
+} UpdSha256Chunk;
+
 struct _UpdSha256 {
 	gnutls_hash_hd_t hash; /* (nullable): NULL when GnuTLS refused */
 	GChecksum *fallback;   /* (owned) (nullable): only used without GnuTLS */
+	/* threaded: the thread that hashes, the chunks it has to hash (the
+	 * address of @end ends it), the chunks free to fill, the one being
+	 * filled; all NULL once the thread has ended */
+	GThread *thread;
+	GAsyncQueue *full;
+	GAsyncQueue *empty;
+	UpdSha256Chunk *current;
+	UpdSha256Chunk chunks[UPD_SHA256_THREAD_BUFFERS];
+	UpdSha256Chunk end;
 };
+
+static void
+upd_sha256_hash(UpdSha256 *self, const void *data, gsize len)
+{
+	if (self->hash != NULL)
+		gnutls_hash(self->hash, data, len);
+	else
+		g_checksum_update(self->fallback, data, len);
+}
+
+static gpointer
+upd_sha256_thread(gpointer data)
+{
+	UpdSha256 *self = data;
+
+	for (;;) {
+		UpdSha256Chunk *chunk = g_async_queue_pop(self->full);
+		if (chunk == &self->end)
+			return NULL;
+		upd_sha256_hash(self, chunk->data, chunk->len);
+		chunk->len = 0;
+		g_async_queue_push(self->empty, chunk);
+	}
+}
+
+static void
+upd_sha256_free_buffers(UpdSha256 *self)
+{
+	g_clear_pointer(&self->full, g_async_queue_unref);
+	g_clear_pointer(&self->empty, g_async_queue_unref);
+	for (guint i = 0; i < UPD_SHA256_THREAD_BUFFERS; i++)
+		g_clear_pointer(&self->chunks[i].data, g_free);
+}
+
+/* hands what is buffered to the thread, waits for it to hash everything and
+ * end: from then on the hash is computed on the caller's thread */
+static void
+upd_sha256_join(UpdSha256 *self)
+{
+	if (self->thread == NULL)
+		return;
+	if (self->current != NULL && self->current->len > 0)
+		g_async_queue_push(self->full, self->current);
+	self->current = NULL;
+	g_async_queue_push(self->full, &self->end);
+	g_thread_join(g_steal_pointer(&self->thread));
+	upd_sha256_free_buffers(self);
+}
+
+UpdSha256 *
+upd_sha256_new_threaded(void)
+{
+	UpdSha256 *self = upd_sha256_new();
+
+	self->full = g_async_queue_new();
+	self->empty = g_async_queue_new();
+	for (guint i = 0; i < UPD_SHA256_THREAD_BUFFERS; i++) {
+		self->chunks[i].data = g_malloc(UPD_SHA256_THREAD_BUFFER);
+		g_async_queue_push(self->empty, &self->chunks[i]);
+	}
+	self->thread = g_thread_try_new("upd-sha256", upd_sha256_thread, self, NULL);
+	/* no thread to be had (a process limit): hashed on the caller's thread */
+	if (self->thread == NULL)
+		upd_sha256_free_buffers(self);
+	return self;
+}
 
 UpdSha256 *
 upd_sha256_new(void)
@@ -35,18 +121,36 @@ upd_sha256_new(void)
 void
 upd_sha256_update(UpdSha256 *self, const void *data, gsize len)
 {
+	const guint8 *bytes = data;
+
 	if (len == 0)
 		return;
-	if (self->hash != NULL)
-		gnutls_hash(self->hash, data, len);
-	else
-		g_checksum_update(self->fallback, data, len);
+	if (self->thread == NULL) {
+		upd_sha256_hash(self, data, len);
+		return;
+	}
+	while (len > 0) {
+		gsize take;
+		/* waits while every buffer is with the thread */
+		if (self->current == NULL)
+			self->current = g_async_queue_pop(self->empty);
+		take = MIN(len, UPD_SHA256_THREAD_BUFFER - self->current->len);
+		memcpy(self->current->data + self->current->len, bytes, take);
+		self->current->len += take;
+		bytes += take;
+		len -= take;
+		if (self->current->len == UPD_SHA256_THREAD_BUFFER) {
+			g_async_queue_push(self->full, self->current);
+			self->current = NULL;
+		}
+	}
 }
 
 /* the hash is reset afterwards and can be reused */
 void
 upd_sha256_finish(UpdSha256 *self, guint8 digest[UPD_SHA256_LEN])
 {
+	upd_sha256_join(self);
 	if (self->hash != NULL) {
 		gnutls_hash_output(self->hash, digest);
 	} else {
@@ -61,6 +165,7 @@ upd_sha256_free(UpdSha256 *self)
 {
 	if (self == NULL)
 		return;
+	upd_sha256_join(self);
 	if (self->hash != NULL)
 		gnutls_hash_deinit(self->hash, NULL);
 	g_clear_pointer(&self->fallback, g_checksum_free);

@@ -363,8 +363,10 @@ test_cuts(Fixture *f, gconstpointer user_data)
 	const UpdPlanItem *items[2];
 	guint32 seed = g_test_rand_int();
 
-	write_random_file(big, 4 * MIB + 12345);
-	write_text_file(text, 2 * MIB);
+	/* both above 8 MiB, so that they are hashed on threads of their own
+	 * (upd_sha256_new_threaded()) across all those resumes */
+	write_random_file(big, 8 * MIB + 12345);
+	write_text_file(text, 9 * MIB);
 	fixture_publish(f, "1.0", payload);
 	server = upd_test_fault_server_new(f->repo, seed);
 	/* about 80 cuts per object, at random offsets */
