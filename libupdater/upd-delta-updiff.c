@@ -196,6 +196,15 @@ upd_delta_stream_set_xz_error(UpdDeltaStream *self, GError **error)
 }
 
 static gboolean
+upd_delta_stream_set_early_end(UpdDeltaStream *self, GError **error)
+{
+	g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
+		    _("the %s stream of delta %s ends before the target is complete"), self->name,
+		    self->delta_path);
+	return FALSE;
+}
+
+static gboolean
 upd_delta_stream_set_too_large(UpdDeltaStream *self, guint64 declared, GError **error)
 {
 	g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
@@ -359,12 +368,8 @@ upd_delta_stream_read_xz(
 		if (!exact)
 			break;
 	}
-	if (exact && done < len) {
-		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
-			    _("the %s stream of delta %s ends before the target is complete"),
-			    self->name, self->delta_path);
-		return FALSE;
-	}
+	if (exact && done < len)
+		return upd_delta_stream_set_early_end(self, error);
 	if (got != NULL)
 		*got = done;
 	return TRUE;
@@ -408,12 +413,8 @@ upd_delta_stream_read(
 		if (!exact && out.pos > 0)
 			break;
 	}
-	if (exact && out.pos < len) {
-		g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
-			    _("the %s stream of delta %s ends before the target is complete"),
-			    self->name, self->delta_path);
-		return FALSE;
-	}
+	if (exact && out.pos < len)
+		return upd_delta_stream_set_early_end(self, error);
 	if (got != NULL)
 		*got = out.pos;
 	return TRUE;
@@ -482,15 +483,6 @@ upd_diff_decoder_set_malformed(UpdDiffDecoder *self, guint stream, GError **erro
 	return FALSE;
 }
 
-static gboolean
-upd_diff_decoder_set_early_end(UpdDiffDecoder *self, guint stream, GError **error)
-{
-	g_set_error(error, UPD_ERROR, UPD_ERROR_INVALID_DATA,
-		    _("the %s stream of delta %s ends before the target is complete"),
-		    self->streams[stream].name, self->delta_path);
-	return FALSE;
-}
-
 /* makes decoded bytes of @stream available; an error at its end */
 static gboolean
 upd_diff_decoder_fill(UpdDiffDecoder *self, guint stream, GError **error)
@@ -502,7 +494,7 @@ upd_diff_decoder_fill(UpdDiffDecoder *self, guint stream, GError **error)
 				   UPD_DELTA_STREAM_BUFFER, FALSE, &self->len[stream], error))
 		return FALSE;
 	if (self->len[stream] == 0)
-		return upd_diff_decoder_set_early_end(self, stream, error);
+		return upd_delta_stream_set_early_end(&self->streams[stream], error);
 	return TRUE;
 }
 
